@@ -1,0 +1,76 @@
+# m365.licensing: developer and CI entry points.
+#   make demo   - venv, emulator with the sample tenant, the main playbook against it
+#   make test   - sanity, lint, docs lint, unit, emulator contract and integration tests
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
+TMP := $(ROOT)/.tmp
+COLLECTIONS := $(TMP)/collections
+TREE := $(COLLECTIONS)/ansible_collections/m365/licensing
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+# ansible-test names its cached get-pip script after the pip version it wants (2.19: 24.2, 2.16: 23.1.2).
+GET_PIP_VERSIONS := 24_2 23_1_2
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+
+.PHONY: help venv tree sanity lint docs-lint changelog-lint catalog-check unit emulator-tests integration test demo clean
+
+help:
+	@echo "make demo    run the main playbook against the local Graph emulator"
+	@echo "make test    sanity, lint, unit, emulator and integration tests"
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+tree: venv
+	@$(BIN)/python tools/collection_tree.py $(COLLECTIONS) >/dev/null
+
+sanity: tree
+	@mkdir -p $(ANSIBLE_TEST_CACHE)
+	@for version in $(GET_PIP_VERSIONS); do cp tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$$version.py; done
+	cd $(TREE) && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+lint: tree
+	cd $(TREE) && $(BIN)/ansible-lint --offline --profile production
+
+docs-lint: tree
+	cd $(TREE) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	cd $(TREE) && for module in plugins/modules/*.py; do \
+	  name=$$(basename $$module .py); $(BIN)/ansible-doc -t module m365.licensing.$$name >/dev/null; done
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+catalog-check: venv
+	$(BIN)/python tools/generate_sku_catalog.py --check
+
+unit: venv
+	$(PYTEST) tests/unit -q
+
+emulator-tests: venv
+	$(PYTEST) tests/emulator -q
+
+integration: tree
+	$(PYTEST) tests/integration -q
+
+test: venv catalog-check changelog-lint sanity lint docs-lint unit emulator-tests integration
+	@echo "make test: all gates passed"
+
+demo: tree
+	$(BIN)/python tools/demo.py
+
+clean:
+	rm -rf $(TMP) tests/output .ansible

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Authentication and connection options shared by every module of the collection."""
+
+    DOCUMENTATION = r'''
+options:
+  tenant_id:
+    description:
+      - The Microsoft Entra tenant (directory) ID or its verified domain, for example C(contoso.onmicrosoft.com).
+      - Falls back to the E(AZURE_TENANT_ID) or E(AZURE_TENANT) environment variable.
+      - Required unless O(access_token) or O(managed_identity) is used.
+    type: str
+  client_id:
+    description:
+      - The application (client) ID of the app registration.
+      - Falls back to the E(AZURE_CLIENT_ID) environment variable.
+    type: str
+  client_secret:
+    description:
+      - A client secret value of the app registration (the secret's B(value), not its ID).
+      - Falls back to the E(AZURE_CLIENT_SECRET) or E(AZURE_SECRET) environment variable.
+      - Never shown in output or logs.
+    type: str
+  client_certificate_path:
+    description:
+      - Path on the managed node to a certificate registered on the app, used instead of a secret.
+      - Either a PEM file holding both the private key and the certificate, or a PFX/PKCS#12 file (C(.pfx) or C(.p12)).
+      - Falls back to the E(AZURE_CLIENT_CERTIFICATE_PATH) environment variable.
+    type: path
+  client_certificate_password:
+    description:
+      - Password of an encrypted PEM private key or of a PFX file given in O(client_certificate_path).
+      - Never shown in output or logs.
+    type: str
+  managed_identity:
+    description:
+      - Authenticate as an Azure managed identity of the machine the module runs on.
+      - V(system) for the system-assigned identity, or the client ID of a user-assigned identity.
+    type: str
+  access_token:
+    description:
+      - A Microsoft Graph access token the caller already holds. No other credential is then used.
+      - A token cannot be renewed by the module; a run that outlives it fails with an authentication error.
+      - Never shown in output or logs.
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud the tenant lives in. It selects the Entra authority and the Graph endpoint.
+      - V(public) is the global cloud (also GCC), V(usgov) is GCC High, V(usgov_dod) is DoD, V(china) is operated by 21Vianet.
+      - Falls back to the E(AZURE_CLOUD_ENVIRONMENT) environment variable (V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud)).
+    type: str
+    choices: [public, usgov, usgov_dod, china]
+    default: public
+  authority_url:
+    description:
+      - Override of the Entra authority host, without the tenant, for example C(https://login.microsoftonline.us).
+      - The tenant ID is appended to it. Used for unusual clouds and for the local Graph emulator.
+    type: str
+  graph_url:
+    description:
+      - Override of the Microsoft Graph root, without the API version, for example C(https://graph.microsoft.us).
+      - Used for unusual clouds and for the local Graph emulator.
+    type: str
+  ca_path:
+    description:
+      - A PEM bundle of certificate authorities to trust for Entra and Graph, for example behind a TLS-inspecting proxy.
+      - It always wins over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE).
+    type: path
+  validate_certs:
+    description:
+      - Whether to verify TLS certificates. Turning this off is insecure and produces a warning.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response before the request is retried or fails.
+    type: int
+    default: 30
+  max_retries:
+    description:
+      - How many times a request or a batch item is retried after a throttling answer (HTTP 429), a server error
+        (500, 502, 503, 504) or a connection error. Waits follow the service's C(Retry-After), otherwise a jittered
+        exponential backoff.
+    type: int
+    default: 5
+notes:
+  - Credentials are chosen in this order; the first one given wins. O(access_token), O(client_certificate_path),
+    O(client_secret), O(managed_identity).
+  - Proxies from the environment (E(HTTPS_PROXY), E(NO_PROXY)) apply to Entra and Graph alike.
+  - The environment variables match the ones that AWX and Automation Controller inject from the built-in
+    C(Microsoft Azure Resource Manager) credential, so that credential works unchanged.
+requirements:
+  - msal >= 1.31.0
+  - requests >= 2.25.0
+seealso:
+  - name: Microsoft Graph permissions reference
+    description: The application permissions (app roles) each module needs.
+    link: https://learn.microsoft.com/graph/permissions-reference
+'''
