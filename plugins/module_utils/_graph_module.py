@@ -101,5 +101,5 @@ class GraphModule(AnsibleModule):
     def request_stats(self):
         """Request counters of the run so far, for the module result."""
         if self._client is None:
-            return dict(reads=0, writes=0, batches=0, retries=0, throttled=0, requests=0)
+            return dict(requests=0, reads=0, writes=0, batches=0, retries=0, throttled=0, token_requests=0)
         return dict(self._client.stats)

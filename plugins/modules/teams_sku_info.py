@@ -176,7 +176,7 @@ def describe_sku(sku):
         sku_id=sku['skuId'],
         sku_part_number=sku.get('skuPartNumber'),
         product_name=catalog.product_name(sku['skuId'], sku.get('skuPartNumber')),
-        aliases=catalog.sku_aliases(sku['skuId']),
+        aliases=catalog.sku_aliases(sku['skuId'], sku.get('skuPartNumber')),
         category=catalog.teams_category(sku),
         capability_status=sku.get('capabilityStatus'),
         applies_to=sku.get('appliesTo'),

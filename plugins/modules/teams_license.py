@@ -1,0 +1,350 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: teams_license
+short_description: Set the Microsoft Teams licences of one user or thousands, in one task
+version_added: 1.0.0
+description:
+  - Declares which Teams licences users hold - Teams Phone (Phone System), Calling Plans, Audio Conferencing,
+    Communications Credits, resource-account licences - and the E1/E3/E5 suites that carry them.
+  - Resolves licence names, checks seats and the Teams voice rules for the whole list first, then writes only what
+    differs, one C(assignLicense) call per user through Microsoft Graph C($batch), and reports every user.
+  - Adds and removes of one user travel in one call, so a swap (Domestic to International Calling Plan, E3 to E5)
+    never leaves the user without a licence. Licences inherited from a group are never removed.
+  - Needs the Graph application permission C(LicenseAssignment.ReadWrite.All); setting O(usage_location) also needs
+    C(User.ReadWrite.All).
+author:
+  - m365.licensing contributors
+options:
+  user:
+    description:
+      - One user, by user principal name or object id. Use O(users) for several.
+    type: str
+  users:
+    description:
+      - The users, each a user principal name, an object id, or a dict with C(user) and any of C(licenses), C(state),
+        C(usage_location) and C(pstn_connectivity) overriding the task-level value for that user.
+      - A user listed twice with the same settings counts once; listed twice with different settings, the task fails
+        before any write and names the user.
+    type: list
+    elements: raw
+  licenses:
+    description:
+      - The licences, each a Teams alias (V(phone_system), V(calling_plan_domestic), V(calling_plan_international),
+        V(audio_conferencing), V(communications_credits), V(phone_resource_account), ...), a C(skuPartNumber)
+        (V(MCOEV)), a product display name (V(Microsoft Teams Phone Standard)) or a skuId GUID; case does not matter.
+      - Or a dict with C(sku) and either C(disabled_plans) (service plans to turn off) or C(enabled_plans) (turn off
+        every other plan of the licence); plans are given by name (V(MCOEV)) or GUID.
+      - A reference that matches no licence of the tenant, or matches two, fails the task before any write and lists
+        the tenant's licences.
+      - Use M(m365.licensing.teams_sku_info) to see the tenant's licences, aliases and plans.
+    type: list
+    elements: raw
+    default: []
+  state:
+    description:
+      - V(present) adds the licences users lack and brings disabled plans to what is asked, in place.
+      - V(absent) removes the listed licences. A licence the user does not hold is no change; one held only through
+        a group fails that user, with the group to change.
+      - V(exact) makes the user's direct licences within O(exact_scope) exactly O(licenses), removing the others.
+    type: str
+    choices: [present, absent, exact]
+    default: present
+  exact_scope:
+    description:
+      - With O(state=exact), which licences the list governs.
+      - V(teams) covers Teams Phone, Calling Plans, Audio Conferencing, Communications Credits, resource-account
+        licences and the other Teams add-ons, and never touches the E1/E3/E5 suites or other products.
+      - V(all) covers every licence assigned directly to the user.
+    type: str
+    choices: [teams, all]
+    default: teams
+  usage_location:
+    description:
+      - Two-letter ISO 3166-1 country code (V(US), V(GB), V(DE)) to set as the user's usage location before licences
+        are assigned, where it is missing or different. Graph refuses licences to users without one.
+      - Without it, a user with no usage location who needs a new licence fails with that reason, before any write
+        to that user.
+    type: str
+  pstn_connectivity:
+    description:
+      - How the users reach the phone network. Users on V(direct_routing) or V(operator_connect) need Teams Phone
+        but must not get a Calling Plan (Microsoft's rule for on-premises PSTN users); asking for one fails.
+    type: str
+    choices: [calling_plan, direct_routing, operator_connect]
+  seat_check:
+    description:
+      - V(strict) fails before any write when any licence lacks seats for the whole task, saying how many to buy.
+      - V(partial) licenses users in list order while seats last and reports the rest as failed for lack of seats.
+    type: str
+    choices: [strict, partial]
+    default: strict
+  wait:
+    description:
+      - After writing, wait until each changed user's new licences are C(Active) and their Teams service plans report
+        C(Success). A licence that ends in state C(Error) fails that user with its error code.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true).
+    type: int
+    default: 600
+  max_concurrency:
+    description:
+      - How many C($batch) requests of 20 users run at once. Graph allows about 20 licence writes per second per app
+        and tenant, so more rarely helps.
+    type: int
+    default: 4
+extends_documentation_fragment:
+  - m365.licensing.graph
+  - m365.licensing.attributes
+  - m365.licensing.attributes.CHECK_MODE_WRITES
+notes:
+  - Only users whose licences or usage location differ get a write; a second run with the same input writes nothing.
+  - A Calling Plan needs Teams Phone, from the add-on or from a suite such as E5. It can take up to 24 hours before
+    Teams shows the dial pad; C(changed) reflects Graph's state, not Teams provisioning (see O(wait)).
+  - Seats freed by removals in the same task are not counted as available, because writes run concurrently.
+  - C(MCOPSTNPP) is accepted for Communications Credits with a warning; Graph reports that product as C(MCOPSTNC).
+seealso:
+  - module: m365.licensing.teams_sku_info
+  - name: Assign Teams add-on licenses
+    description: Microsoft's procedure this module automates.
+    link: https://learn.microsoft.com/microsoftteams/teams-add-on-licensing/assign-teams-add-on-licenses
+'''
+
+EXAMPLES = r'''
+- name: Give every user in a text file E3, Teams Phone and a Domestic Calling Plan
+  m365.licensing.teams_license:
+    users: "{{ lookup('ansible.builtin.file', 'files/users.txt').splitlines() | map('trim') | reject('match', '^(#|$)') | list }}"
+    licenses:
+      - ENTERPRISEPACK
+      - phone_system
+      - calling_plan_domestic
+    usage_location: US
+
+- name: Audio Conferencing for the sales team
+  m365.licensing.teams_license:
+    users: "{{ sales_team }}"
+    licenses: [audio_conferencing]
+
+- name: Communications Credits for toll-free numbers and dial-out
+  m365.licensing.teams_license:
+    users: [alex.wilber@contoso.com]
+    licenses: [communications_credits]
+
+- name: Direct Routing users get Teams Phone only, never a Calling Plan
+  m365.licensing.teams_license:
+    users: "{{ direct_routing_users }}"
+    licenses: [phone_system]
+    pstn_connectivity: direct_routing
+
+- name: Swap a Domestic Calling Plan for a Domestic and International one, in one call per user
+  m365.licensing.teams_license:
+    users: [diego.siciliani@contoso.com]
+    licenses: [phone_system, calling_plan_international]
+    state: exact
+
+- name: Remove Audio Conferencing from leavers
+  m365.licensing.teams_license:
+    users: "{{ leavers }}"
+    licenses: [audio_conferencing]
+    state: absent
+
+- name: E5 users hold exactly Communications Credits as Teams add-on; suites are left alone
+  m365.licensing.teams_license:
+    users: "{{ e5_users }}"
+    licenses: [communications_credits]
+    state: exact
+    exact_scope: teams
+
+- name: Preview a change without writing (run the play with --check --diff to see each user before and after)
+  m365.licensing.teams_license:
+    users: "{{ new_hires }}"
+    licenses: [phone_system, calling_plan_domestic]
+  check_mode: true
+  register: preview
+
+- name: Per-user overrides, E3 without Sway, and seats given to users in list order while they last
+  m365.licensing.teams_license:
+    licenses:
+      - sku: ENTERPRISEPACK
+        disabled_plans: [SWAY]
+      - phone_system
+    usage_location: GB
+    seat_check: partial
+    users:
+      - adele.vance@contoso.com
+      - user: lee.gu@contoso.com
+        usage_location: DE
+      - user: lidia.holloway@contoso.com
+        pstn_connectivity: direct_routing
+      - user: nestor.wilke@contoso.com
+        licenses: [phone_system, calling_plan_domestic]
+
+- name: Resource account for an auto attendant, waiting until Teams has provisioned it
+  m365.licensing.teams_license:
+    user: aa-reception@contoso.com
+    licenses: [phone_resource_account]
+    usage_location: US
+    wait: true
+    wait_timeout: 900
+'''
+
+RETURN = r'''
+users:
+  description: One entry per distinct user, in input order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The user as given in the task.
+      type: str
+      sample: adele.vance@contoso.com
+    id:
+      description: The user's object id, when the user exists.
+      type: str
+      sample: 87d349ed-44d7-43e1-9a83-5f2406dee5bd
+    status:
+      description: V(changed), V(unchanged) or V(failed). In check mode, V(changed) means a change would be made.
+      type: str
+      sample: changed
+    added:
+      description: Part numbers of the licences added.
+      type: list
+      elements: str
+      sample: [MCOEV, MCOPSTN1]
+    removed:
+      description: Part numbers of the licences removed.
+      type: list
+      elements: str
+      sample: []
+    plans_changed:
+      description: Part numbers of held licences whose disabled plans were changed in place.
+      type: list
+      elements: str
+      sample: []
+    inherited:
+      description: Licences the user inherits from a group, never removed by this module.
+      type: list
+      elements: dict
+      sample: [{sku: MCOEV, group: 2f4c1a7e-5a8b-4c47-9f3c-1f8a0b6c2d10}]
+    usage_location_set:
+      description: The usage location set on the user, or null.
+      type: str
+      sample: US
+    warnings:
+      description: Things worth knowing that did not stop the user, for example an add-on that a suite already carries.
+      type: list
+      elements: str
+      sample: []
+    error:
+      description: Why the user failed, naming the licence and Graph's error code and message; null otherwise.
+      type: str
+      sample: null
+summary:
+  description: Counts of users by status.
+  returned: always
+  type: dict
+  sample: {total: 120, changed: 118, unchanged: 2, failed: 0}
+seats:
+  description: Per licence part number with a demand in this task, seats available before, needed, freed and after.
+  returned: always
+  type: dict
+  sample: {MCOEV: {available_before: 40, needed: 12, freed: 0, available_after: 28}}
+requests:
+  description: Graph traffic of the task.
+  returned: always
+  type: dict
+  sample: {requests: 9, reads: 121, writes: 118, batches: 13, retries: 0, throttled: 0, token_requests: 1}
+'''
+
+from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils._graph_module import GraphModule
+from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
+    PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, parse_user_requests, tenant_skus_for_planner, user_specs)
+from ansible_collections.m365.licensing.plugins.module_utils._license_plan import check_task_rules, plan_run
+from ansible_collections.m365.licensing.plugins.module_utils._license_report import LicenseReport
+from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
+from ansible_collections.m365.licensing.plugins.module_utils._user_reads import read_users
+
+MAX_CONCURRENCY_LIMIT = 16
+
+
+def argument_spec():
+    return dict(
+        user=dict(type='str'),
+        users=dict(type='list', elements='raw'),
+        licenses=dict(type='list', elements='raw', default=[]),
+        state=dict(type='str', choices=['present', 'absent', 'exact'], default='present'),
+        exact_scope=dict(type='str', choices=['teams', 'all'], default='teams'),
+        usage_location=dict(type='str'),
+        pstn_connectivity=dict(type='str', choices=['calling_plan', 'direct_routing', 'operator_connect']),
+        seat_check=dict(type='str', choices=['strict', 'partial'], default='strict'),
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=600),
+        max_concurrency=dict(type='int', default=4),
+    )
+
+
+def read_tenant(module, client):
+    try:
+        return client.get_paged('/subscribedSkus')
+    except GraphError as error:
+        module.fail_graph(error, prefix="cannot read the tenant's subscribed SKUs")
+
+
+def plan_task(module, report, specs, tenant_skus, client):
+    skus = tenant_skus_for_planner(tenant_skus)
+    task_errors = check_task_rules(specs, skus, PLANNER_CAPABILITIES)
+    if task_errors:
+        report.fail_before_writes(task_errors)
+    try:
+        reads = read_users(client, [spec.user for spec in specs])
+    except GraphError as error:
+        module.fail_graph(error, prefix='cannot read the users', **report.result())
+    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES)
+    for spec, plan in zip(specs, run.users):
+        if reads.error(spec.user) is not None:
+            plan.fail('user %s: cannot read the user: %s' % (spec.user, reads.error(spec.user)))
+    return run
+
+
+def main():
+    module = GraphModule(argument_spec=argument_spec(), mutually_exclusive=[('user', 'users')],
+                         required_one_of=[('user', 'users')], supports_check_mode=True)
+    params = module.params
+    if not 1 <= params['max_concurrency'] <= MAX_CONCURRENCY_LIMIT:
+        module.fail_json(msg='max_concurrency must be between 1 and %d' % MAX_CONCURRENCY_LIMIT)
+    report = LicenseReport(module)
+    try:
+        requests = parse_user_requests(params)
+    except InputError as error:
+        report.fail_before_writes([str(error)])
+    client = module.client(max_concurrency=params['max_concurrency'])
+    resolver = LicenseResolver(read_tenant(module, client))
+    try:
+        specs = user_specs(requests, resolver, params['exact_scope'])
+    except InputError as error:
+        report.fail_before_writes([str(error)])
+    report.add_warnings(resolver.warnings)
+    run = plan_task(module, report, specs, resolver.tenant_skus, client)
+    report.set_plan(run)
+    if run.task_errors:
+        report.fail_before_writes(run.task_errors)
+    if not module.check_mode:
+        report.writes_applied = apply_plans(client, run.users).applied
+        if params['wait']:
+            wait_for_provisioning(client, run.users, TEAMS_PLAN_NAMES, params['wait_timeout'])
+    report.finish()
+
+
+if __name__ == '__main__':
+    main()

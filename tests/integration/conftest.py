@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for integration tests: real ansible-playbook runs against the Graph emulator.
+
+The collection is copied into .tmp/collections/ansible_collections/m365/licensing once per
+session (the Makefile's `tree` target does the same), so the playbooks run the code as it is
+in the working tree. Every run records its task results through the result_recorder callback.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from graph_emulator.launcher import Emulator
+from playbook_harness import PLAYBOOKS_DIR, REPO_ROOT, TESTS_DIR, PlaybookRun
+
+COLLECTIONS_DIR = os.path.join(REPO_ROOT, '.tmp', 'collections')
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+# Credentials reach modules through options in these tests; AZURE_* from the caller's shell must not leak in.
+AZURE_VARIABLES = ('AZURE_TENANT_ID', 'AZURE_TENANT', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_SECRET',
+                   'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_CLOUD_ENVIRONMENT')
+
+
+@pytest.fixture(scope='session')
+def collection_tree():
+    subprocess.run([sys.executable, os.path.join(REPO_ROOT, 'tools', 'collection_tree.py'), COLLECTIONS_DIR],
+                   check=True, stdout=subprocess.DEVNULL)
+    return COLLECTIONS_DIR
+
+
+@pytest.fixture(scope='module')
+def emulator():
+    with Emulator(args=('--tenant', 'contoso')) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_emulator(emulator):
+    """The module's emulator, reset to the sample tenant and zero counters."""
+    emulator.reset()
+    return emulator
+
+
+def playbook_environment(collection_tree, results_file, env):
+    run_env = dict(os.environ)
+    for name in AZURE_VARIABLES:
+        run_env.pop(name, None)
+    run_env.update(
+        ANSIBLE_COLLECTIONS_PATH=collection_tree,
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(TESTS_DIR, 'callback_plugins'),
+        ANSIBLE_CALLBACKS_ENABLED='result_recorder',
+        ANSIBLE_LOCALHOST_WARNING='false',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+        ANSIBLE_NOCOLOR='true',
+        ANSIBLE_RETRY_FILES_ENABLED='false',
+        RESULT_RECORDER_FILE=str(results_file),
+    )
+    run_env.update(env or {})
+    return run_env
+
+
+@pytest.fixture
+def run_playbook(collection_tree, tmp_path):
+    """Run a playbook from tests/integration/playbooks (or a path) and return a PlaybookRun."""
+    counter = [0]
+
+    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, timeout=600):
+        counter[0] += 1
+        results_file = tmp_path / ('results-%d.jsonl' % counter[0])
+        vars_file = tmp_path / ('vars-%d.json' % counter[0])
+        all_vars = dict(ansible_python_interpreter=sys.executable)
+        all_vars.update(extra_vars or {})
+        vars_file.write_text(json.dumps(all_vars))
+        path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS_DIR, playbook)
+        command = [ANSIBLE_PLAYBOOK, path, '-e', '@%s' % vars_file]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        if verbosity:
+            command.append('-' + 'v' * verbosity)
+        completed = subprocess.run(command, env=playbook_environment(collection_tree, results_file, env), cwd=REPO_ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                   timeout=timeout, check=False)
+        results = []
+        if results_file.exists():
+            results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+        return PlaybookRun(completed, results)
+
+    return run

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by the integration tests: sample credentials, playbook results, connection vars."""
+
+import os
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(TESTS_DIR))
+PLAYBOOKS_DIR = os.path.join(TESTS_DIR, 'playbooks')
+
+# The automation app of the sample tenants (tests/graph_emulator/tenants/*.yml).
+CLIENT_ID = '11111111-1111-4111-8111-111111111111'
+CLIENT_SECRET = 'emulator-secret-0001'
+READER_CLIENT_ID = '22222222-2222-4222-8222-222222222222'
+READER_CLIENT_SECRET = 'emulator-secret-0002'
+
+
+class PlaybookRun(object):
+    """What one ansible-playbook run printed and what each task returned."""
+
+    def __init__(self, completed, results):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.results = results
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task(self, name):
+        """The result of the (last) task with this name."""
+        matches = [entry for entry in self.results if entry['task'] == name]
+        assert matches, 'task %r did not run; tasks that ran: %s\n%s' % (
+            name, [entry['task'] for entry in self.results], self.output)
+        return matches[-1]
+
+    def __repr__(self):
+        return 'PlaybookRun(rc=%s)\n%s' % (self.rc, self.output)
+
+
+def connection_vars(emulator, client_id=CLIENT_ID, client_secret=CLIENT_SECRET):
+    """Extra vars that point the playbooks' module_defaults at the emulator."""
+    info = emulator.info
+    return dict(
+        m365_tenant_id=info['tenant_id'],
+        m365_client_id=client_id,
+        m365_client_secret=client_secret,
+        m365_authority_url=info['authority_url'],
+        m365_graph_url=info['graph_url'],
+        m365_ca_path=info['ca_path'],
+    )
