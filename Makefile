@@ -11,7 +11,9 @@ VENV := $(ROOT)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
 TMP := $(ROOT)/.tmp
-COLLECTIONS := $(TMP)/collections
+# ansible-test lists files with git when the tree is inside a checkout, and .tmp is ignored:
+# the copy for sanity and lint lives outside the repository, one per checkout.
+COLLECTIONS := $(or $(TMPDIR),/tmp)/m365-licensing-$(shell printf '%s' '$(ROOT)' | cksum | cut -d' ' -f1)/collections
 TREE := $(COLLECTIONS)/ansible_collections/m365/licensing
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
@@ -19,6 +21,8 @@ ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 GET_PIP_VERSIONS := 24_2 23_1_2
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# antsibull-docs and ansible-lint call ansible tools by name.
+export PATH := $(BIN):$(PATH)
 
 .PHONY: help venv tree sanity lint docs-lint changelog-lint catalog-check unit emulator-tests integration test demo clean
 
@@ -73,4 +77,4 @@ demo: tree
 	$(BIN)/python tools/demo.py
 
 clean:
-	rm -rf $(TMP) tests/output .ansible
+	rm -rf $(TMP) $(dir $(COLLECTIONS)) tests/output .ansible

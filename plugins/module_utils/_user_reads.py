@@ -52,7 +52,8 @@ def read_users(client, references):
     if len(wanted) >= LISTING_THRESHOLD:
         _read_by_listing(client, wanted, result)
     missing = [reference for key, reference in wanted.items() if key not in result.users]
-    _read_by_batch(client, missing, result)
+    if missing:
+        _read_by_batch(client, missing, result)
     return result
 
 

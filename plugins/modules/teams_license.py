@@ -20,7 +20,7 @@ description:
   - Needs the Graph application permission C(LicenseAssignment.ReadWrite.All); setting O(usage_location) also needs
     C(User.ReadWrite.All).
 author:
-  - m365.licensing contributors
+  - m365.licensing contributors (@m365-licensing)
 options:
   user:
     description:

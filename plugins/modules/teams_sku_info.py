@@ -17,7 +17,7 @@ description:
     or to find the name to give M(m365.licensing.teams_license).
   - Needs the Graph application permission C(LicenseAssignment.Read.All) (or a higher one such as C(Directory.Read.All)).
 author:
-  - m365.licensing contributors
+  - m365.licensing contributors (@m365-licensing)
 options:
   skus:
     description:

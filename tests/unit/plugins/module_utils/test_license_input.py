@@ -44,9 +44,8 @@ def test_single_user_and_task_level_values():
 
 
 def test_per_user_overrides_replace_task_values_for_that_user_only():
-    requests = parse_user_requests(params(users=['a@contoso.com', {'user': 'b@contoso.com', 'licenses': ['MCOPSTN1'],
-                                                                     'pstn_connectivity': 'direct_routing'}],
-                                          licenses=['phone_system']))
+    override = {'user': 'b@contoso.com', 'licenses': ['MCOPSTN1'], 'pstn_connectivity': 'direct_routing'}
+    requests = parse_user_requests(params(users=['a@contoso.com', override], licenses=['phone_system']))
     assert [license.sku for license in requests[0].licenses] == ['phone_system']
     assert [license.sku for license in requests[1].licenses] == ['MCOPSTN1']
     assert requests[0].pstn_connectivity is None and requests[1].pstn_connectivity == 'direct_routing'

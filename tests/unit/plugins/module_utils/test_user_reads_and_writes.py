@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""teams_license reads and writes against a fake Graph client: requests sent and outcomes per user."""
+
+from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BatchResponse, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils._license_plan import UserPlan
+from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
+from ansible_collections.m365.licensing.plugins.module_utils._user_reads import LISTING_THRESHOLD, read_users
+
+PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
+FORBIDDEN = {'error': {'code': 'Authorization_RequestDenied', 'message': 'Insufficient privileges'}}
+USAGE_LOCATION_ERROR = {'error': {'code': 'Request_BadRequest',
+                                  'message': 'License assignment cannot be done for user with invalid usage location.'}}
+
+
+class FakeClient(object):
+    """Records batches; answers each request through `answer(request)` -> BatchResponse."""
+
+    def __init__(self, answer=None, pages=None):
+        self.answer = answer or (lambda request: BatchResponse(200, {}, {}))
+        self.pages = list(pages or [])
+        self.batches = []
+        self.gets = []
+
+    def batch(self, requests):
+        self.batches.append(list(requests))
+        return [self.answer(request) for request in requests]
+
+    def get(self, url, params=None):
+        self.gets.append((url, params))
+        return self.pages.pop(0)
+
+
+def graph_user(number):
+    return {'id': 'id-%d' % number, 'userPrincipalName': 'user%d@contoso.com' % number, 'usageLocation': 'US',
+            'assignedLicenses': [], 'licenseAssignmentStates': []}
+
+
+def test_few_users_are_read_by_batch_with_licensing_properties_selected():
+    def answer(request):
+        if 'ghost' in request['url']:
+            return BatchResponse(404, {}, {'error': {'code': 'Request_ResourceNotFound', 'message': 'nope'}})
+        return BatchResponse(200, {}, graph_user(1))
+
+    client = FakeClient(answer)
+    result = read_users(client, ['user1@contoso.com', 'ghost@contoso.com'])
+    assert result.current('USER1@contoso.com')['id'] == 'id-1'
+    assert result.current('ghost@contoso.com') is None
+    urls = [request['url'] for request in client.batches[0]]
+    assert urls[0] == '/users/user1@contoso.com?$select=id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates'
+    assert client.gets == []
+
+
+def test_guest_upn_is_percent_encoded_in_the_path():
+    client = FakeClient()
+    read_users(client, ['ann_fabrikam.com#EXT#@contoso.onmicrosoft.com'])
+    assert client.batches[0][0]['url'].startswith('/users/ann_fabrikam.com%23EXT%23@contoso.onmicrosoft.com?')
+
+
+def test_a_read_error_other_than_404_is_kept_for_that_user():
+    client = FakeClient(lambda request: BatchResponse(403, {}, FORBIDDEN))
+    result = read_users(client, ['user1@contoso.com'])
+    assert result.current('user1@contoso.com') is None
+    assert result.error('user1@contoso.com').code == 'Authorization_RequestDenied'
+
+
+def test_many_users_in_a_small_tenant_are_read_by_one_listing():
+    count = LISTING_THRESHOLD
+    users = [graph_user(number) for number in range(count + 100)]
+    pages = [{'value': users[:999]}]
+    client = FakeClient(pages=pages)
+    references = ['user%d@contoso.com' % number for number in range(count)] + ['nobody@contoso.com']
+    result = read_users(client, references)
+    assert len(client.gets) == 1 and client.gets[0][1]['$top'] == '999'
+    assert client.batches == []
+    assert result.current('user7@contoso.com')['id'] == 'id-7'
+    assert result.current('nobody@contoso.com') is None  # the whole tenant was listed
+
+
+def test_a_listing_that_would_cost_more_than_batches_stops_and_batches_the_rest():
+    count = LISTING_THRESHOLD  # batches would cost count / 20 requests: the listing may cost as many pages
+    budget = -(-count // 20)
+    pages = [{'value': [graph_user(0)], '@odata.nextLink': 'https://graph/next'} for _page in range(budget + 5)]
+    client = FakeClient(pages=pages, answer=lambda request: BatchResponse(200, {}, graph_user(9)))
+    references = ['user%d@contoso.com' % number for number in range(count)]
+    result = read_users(client, references)
+    assert len(client.gets) == budget
+    assert len(client.batches[0]) == count - 1  # user0 was met in the listing
+    assert result.current('user0@contoso.com')['id'] == 'id-0'
+
+
+def planned(user_number, add=None, remove=None, usage_location=None):
+    plan = UserPlan('user%d@contoso.com' % user_number, user_id='id-%d' % user_number)
+    plan.add = [{'skuId': sku_id, 'disabledPlans': []} for sku_id in add or []]
+    plan.remove = list(remove or [])
+    plan.added = ['MCOEV'] if add else []
+    plan.usage_location = usage_location
+    return plan
+
+
+def test_usage_locations_are_patched_before_licences_are_assigned():
+    client = FakeClient()
+    plans = [planned(1, add=[PHONE], usage_location='GB'), planned(2, add=[PHONE])]
+    counter = apply_plans(client, plans, sleep=lambda seconds: None)
+    assert [request['method'] for request in client.batches[0]] == ['PATCH']
+    assert client.batches[0][0]['body'] == {'usageLocation': 'GB'}
+    assert [request['url'] for request in client.batches[1]] == ['/users/id-1/assignLicense', '/users/id-2/assignLicense']
+    assert client.batches[1][0]['body'] == {'addLicenses': [{'skuId': PHONE, 'disabledPlans': []}], 'removeLicenses': []}
+    assert counter.applied == 3
+    assert all(plan.error is None for plan in plans)
+
+
+def test_a_failed_usage_location_patch_skips_that_users_licences():
+    client = FakeClient(lambda request: BatchResponse(403, {}, FORBIDDEN) if request['method'] == 'PATCH' else BatchResponse(200, {}, {}))
+    plans = [planned(1, add=[PHONE], usage_location='GB'), planned(2, add=[PHONE])]
+    counter = apply_plans(client, plans, sleep=lambda seconds: None)
+    assert [request['url'] for request in client.batches[1]] == ['/users/id-2/assignLicense']
+    assert plans[0].status == 'failed' and 'usage location GB' in plans[0].error and 'Authorization_RequestDenied' in plans[0].error
+    assert counter.applied == 1
+
+
+def test_assign_retries_after_the_usage_location_replication_lag():
+    answers = {'assign': 0}
+
+    def answer(request):
+        if request['method'] == 'POST':
+            answers['assign'] += 1
+            if answers['assign'] == 1:
+                return BatchResponse(400, {}, USAGE_LOCATION_ERROR)
+        return BatchResponse(200, {}, {})
+
+    slept = []
+    plans = [planned(1, add=[PHONE], usage_location='GB')]
+    counter = apply_plans(FakeClient(answer), plans, sleep=slept.append)
+    assert slept == [5.0]
+    assert plans[0].error is None and counter.applied == 2
+
+
+def test_usage_location_error_without_a_patch_fails_at_once_with_graphs_words():
+    client = FakeClient(lambda request: BatchResponse(400, {}, USAGE_LOCATION_ERROR))
+    slept = []
+    plans = [planned(1, add=[PHONE])]
+    apply_plans(client, plans, sleep=slept.append)
+    assert slept == []
+    assert 'assignLicense failed (adding MCOEV)' in plans[0].error
+    assert 'Request_BadRequest' in plans[0].error and 'invalid usage location' in plans[0].error
+
+
+def test_a_lost_envelope_fails_its_users_and_keeps_the_others():
+    lost = GraphError('cannot reach https://graph: connection reset', status=None)
+
+    def answer(request):
+        if request['url'].startswith('/users/id-1/'):
+            return BatchResponse(None, {}, None, envelope_error=lost)
+        return BatchResponse(200, {}, {})
+
+    plans = [planned(1, add=[PHONE]), planned(2, add=[PHONE])]
+    counter = apply_plans(FakeClient(answer), plans, sleep=lambda seconds: None)
+    assert plans[0].status == 'failed' and 'connection reset' in plans[0].error
+    assert plans[1].status == 'changed' and counter.applied == 1
+
+
+def provisioning_answer(states, plan_status):
+    def answer(request):
+        if request['url'].endswith('/licenseDetails'):
+            return BatchResponse(200, {}, {'value': [{'skuId': PHONE, 'servicePlans': [
+                {'servicePlanName': 'MCOEV', 'provisioningStatus': plan_status.pop(0) if len(plan_status) > 1 else plan_status[0]}]}]})
+        return BatchResponse(200, {}, {'id': 'id-1', 'licenseAssignmentStates': states})
+    return answer
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_wait_polls_until_teams_plans_report_success():
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Active', 'error': 'None'}]
+    client = FakeClient(provisioning_answer(states, ['PendingProvisioning', 'PendingProvisioning', 'Success']))
+    plans = [planned(1, add=[PHONE])]
+    wait_for_provisioning(client, plans, frozenset(['MCOEV']), 60, sleep=clock.sleep, clock=clock)
+    assert plans[0].error is None
+    assert len(client.batches) == 3
+
+
+def test_wait_fails_a_user_whose_assignment_is_in_error():
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Error', 'error': 'DependencyViolation'}]
+    plans = [planned(1, add=[PHONE])]
+    wait_for_provisioning(FakeClient(provisioning_answer(states, ['Success'])), plans, frozenset(['MCOEV']), 60,
+                          sleep=clock.sleep, clock=clock)
+    assert 'DependencyViolation' in plans[0].error
+
+
+def test_wait_gives_up_at_the_timeout_naming_what_is_pending():
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Active', 'error': None}]
+    plans = [planned(1, add=[PHONE])]
+    wait_for_provisioning(FakeClient(provisioning_answer(states, ['PendingProvisioning'])), plans, frozenset(['MCOEV']), 12,
+                          sleep=clock.sleep, clock=clock)
+    assert 'not provisioned within wait_timeout (12s)' in plans[0].error
+    assert 'MCOEV is PendingProvisioning' in plans[0].error
