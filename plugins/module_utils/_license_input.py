@@ -199,3 +199,13 @@ def user_specs(requests, resolver, exact_scope):
 def tenant_skus_for_planner(tenant_skus):
     """{skuId: TenantSku} with the catalogue's Teams category of each subscribed SKU."""
     return dict((sku['skuId'], tenant_sku_from_graph(sku, catalog.teams_category(sku))) for sku in tenant_skus)
+
+
+def guid_names(tenant_skus):
+    """{skuId or servicePlanId (lower case): part number or plan name}, to name what Graph cites by GUID."""
+    names = {}
+    for sku in tenant_skus:
+        for plan in sku.get('servicePlans') or []:
+            names[plan['servicePlanId'].lower()] = plan.get('servicePlanName')
+        names[sku['skuId'].lower()] = sku.get('skuPartNumber')
+    return names

@@ -12,6 +12,7 @@ A user whose write fails is marked failed with Graph's code and message; the oth
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.m365.licensing.plugins.module_utils._user_reads import user_path
@@ -24,6 +25,7 @@ USAGE_LOCATION_LAG_ATTEMPTS = 3
 USAGE_LOCATION_ERROR_TEXT = 'usage location'
 
 WAIT_POLL_INTERVAL = 5.0
+GUID_IN_TEXT = re.compile(r'\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b')
 HEALTHY_ASSIGNMENT_ERRORS = (None, '', 'None')
 
 
@@ -32,6 +34,17 @@ class WriteCounter(object):
 
     def __init__(self):
         self.applied = 0
+
+
+def name_guids(text, guid_names):
+    """Graph cites licences and service plans by GUID; put the name the admin knows in front of each."""
+    if not guid_names:
+        return text
+
+    def named(match):
+        name = guid_names.get(match.group(0).lower())
+        return '%s (%s)' % (name, match.group(0)) if name else match.group(0)
+    return GUID_IN_TEXT.sub(named, text)
 
 
 def describe_licence_change(plan):
@@ -45,13 +58,16 @@ def describe_licence_change(plan):
     return '; '.join(parts) or 'no licence change'
 
 
-def apply_plans(client, plans, sleep=time.sleep):
-    """Write every plan that has something to write; returns a WriteCounter."""
+def apply_plans(client, plans, guid_names=None, sleep=time.sleep):
+    """Write every plan that has something to write; returns a WriteCounter.
+
+    ``guid_names`` maps skuIds and servicePlanIds to names, for readable error messages.
+    """
     counter = WriteCounter()
     runnable = [plan for plan in plans if plan.error is None and plan.changed]
     patched = _patch_usage_locations(client, [plan for plan in runnable if plan.usage_location is not None], counter)
     assignable = [plan for plan in runnable if plan.error is None and plan.assign_body() is not None]
-    _assign_licenses(client, assignable, patched, counter, sleep)
+    _assign_licenses(client, assignable, patched, counter, guid_names, sleep)
     return counter
 
 
@@ -69,7 +85,7 @@ def _patch_usage_locations(client, plans, counter):
     return patched
 
 
-def _assign_licenses(client, plans, patched, counter, sleep):
+def _assign_licenses(client, plans, patched, counter, guid_names, sleep):
     pending = list(plans)
     for attempt in range(1, USAGE_LOCATION_LAG_ATTEMPTS + 1):
         bodies = [plan.assign_body() for plan in pending]
@@ -84,7 +100,8 @@ def _assign_licenses(client, plans, patched, counter, sleep):
             if _is_usage_location_lag(plan, patched, error) and attempt < USAGE_LOCATION_LAG_ATTEMPTS:
                 lagging.append(plan)
                 continue
-            plan.fail('user %s: assignLicense failed (%s): %s' % (plan.upn, describe_licence_change(plan), error))
+            plan.fail('user %s: assignLicense failed (%s): %s'
+                      % (plan.upn, describe_licence_change(plan), name_guids(str(error), guid_names)))
         if not lagging:
             return
         sleep(USAGE_LOCATION_LAG_WAIT)
@@ -95,7 +112,7 @@ def _is_usage_location_lag(plan, patched, error):
     return plan.id in patched and error.status == 400 and USAGE_LOCATION_ERROR_TEXT in (error.message or '').lower()
 
 
-def wait_for_provisioning(client, plans, teams_plan_names, timeout, sleep=time.sleep, clock=time.monotonic):
+def wait_for_provisioning(client, plans, teams_plan_names, timeout, guid_names=None, sleep=time.sleep, clock=time.monotonic):
     """Poll changed users until their new licences are Active and Teams plans report Success.
 
     A licence assignment in state Error fails that user with its error code; users still
@@ -110,7 +127,7 @@ def wait_for_provisioning(client, plans, teams_plan_names, timeout, sleep=time.s
                 del waiting[plan_id]
             elif kind == 'error':
                 plan = waiting.pop(plan_id)
-                plan.fail('user %s: licences written, but provisioning failed: %s' % (plan.upn, reason))
+                plan.fail('user %s: licences written, but provisioning failed: %s' % (plan.upn, name_guids(reason, guid_names)))
             else:
                 pending_reasons[plan_id] = reason
         if not waiting:
@@ -118,7 +135,7 @@ def wait_for_provisioning(client, plans, teams_plan_names, timeout, sleep=time.s
         if clock() + WAIT_POLL_INTERVAL > deadline:
             for plan_id, plan in waiting.items():
                 plan.fail('user %s: licences written but not provisioned within wait_timeout (%ss): %s'
-                          % (plan.upn, timeout, pending_reasons.get(plan_id)))
+                          % (plan.upn, timeout, name_guids(pending_reasons.get(plan_id) or 'no answer yet', guid_names)))
             return
         sleep(WAIT_POLL_INTERVAL)
 

@@ -269,7 +269,7 @@ requests:
 from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils._graph_module import GraphModule
 from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
-    PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, parse_user_requests, tenant_skus_for_planner, user_specs)
+    PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, guid_names, parse_user_requests, tenant_skus_for_planner, user_specs)
 from ansible_collections.m365.licensing.plugins.module_utils._license_plan import check_task_rules, plan_run
 from ansible_collections.m365.licensing.plugins.module_utils._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
@@ -340,9 +340,10 @@ def main():
     if run.task_errors:
         report.fail_before_writes(run.task_errors)
     if not module.check_mode:
-        report.writes_applied = apply_plans(client, run.users).applied
+        names = guid_names(resolver.tenant_skus)
+        report.writes_applied = apply_plans(client, run.users, names).applied
         if params['wait']:
-            wait_for_provisioning(client, run.users, TEAMS_PLAN_NAMES, params['wait_timeout'])
+            wait_for_provisioning(client, run.users, TEAMS_PLAN_NAMES, params['wait_timeout'], names)
     report.finish()
 
 

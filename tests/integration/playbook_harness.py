@@ -37,7 +37,8 @@ class PlaybookRun(object):
         return matches[-1]
 
     def __repr__(self):
-        return 'PlaybookRun(rc=%s)\n%s' % (self.rc, self.output)
+        failures = [entry['result'].get('msg') for entry in self.results if entry['status'] == 'failed']
+        return 'PlaybookRun(rc=%s, failures=%r)\n%s' % (self.rc, failures, self.output)
 
 
 def connection_vars(emulator, client_id=CLIENT_ID, client_secret=CLIENT_SECRET):

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""teams_license against the emulator, scenario by scenario, in the rhythm
+check -> apply -> check (no change) -> apply (no change, no write).
+
+Every assertion on the outcome reads the emulator's state, not only what the module claims.
+"""
+
+import os
+
+import pytest
+
+from playbook_harness import REPO_ROOT, connection_vars
+
+pytestmark = pytest.mark.integration
+
+DOMAIN = 'contoso.onmicrosoft.com'
+OFFICE_STAFF = ['AdeleV', 'AlexW', 'DiegoS', 'GradyA', 'HenriettaM', 'IsaiahL', 'JohannaL', 'JoniS', 'LeeG', 'LidiaH',
+                'LynneR', 'MiriamG']
+TEAMS_PHONE_USERS_GROUP = '7d3e2f10-5b6a-4c8d-9e1f-0a2b3c4d5e6f'
+
+
+def upn(name):
+    return '%s@%s' % (name, DOMAIN)
+
+
+def tenant_user(emulator, name):
+    wanted = upn(name).lower()
+    return next(user for user in emulator.state()['users'] if user['userPrincipalName'].lower() == wanted)
+
+
+def part_numbers(emulator):
+    return dict((sku['skuId'], sku['skuPartNumber']) for sku in emulator.state()['skus'])
+
+
+def held(emulator, name, direct_only=False):
+    """Part numbers the user holds in the emulator (directly only, if asked)."""
+    names = part_numbers(emulator)
+    user = tenant_user(emulator, name)
+    if direct_only:
+        return set(names[state['skuId']] for state in user['licenseAssignmentStates'] if not state['assignedByGroup'])
+    return set(names[licence['skuId']] for licence in user['assignedLicenses'])
+
+
+def consumed(emulator, part_number):
+    return next(sku['consumedUnits'] for sku in emulator.state()['skus'] if sku['skuPartNumber'] == part_number)
+
+
+def writes(emulator):
+    return emulator.stats()['writes']
+
+
+def converge(run_playbook, emulator, extra, playbook='teams_license.yml', task_name='Licences'):
+    """check -> apply -> check -> apply; returns the first apply's and the preview's task results."""
+    start = writes(emulator)
+    preview = run_playbook(playbook, extra, check=True, diff=True)
+    assert preview.rc == 0, preview
+    assert preview.task(task_name)['status'] == 'changed'
+    assert writes(emulator) == start, 'check mode wrote to the tenant'
+    applied = run_playbook(playbook, extra)
+    assert applied.rc == 0, applied
+    assert applied.task(task_name)['status'] == 'changed'
+    after_apply = writes(emulator)
+    assert after_apply > start
+    again_check = run_playbook(playbook, extra, check=True)
+    assert again_check.rc == 0, again_check
+    assert again_check.task(task_name)['status'] == 'ok'
+    again = run_playbook(playbook, extra)
+    assert again.rc == 0, again
+    assert again.task(task_name)['status'] == 'ok'
+    assert again.task(task_name)['result']['requests']['writes'] == 0
+    assert writes(emulator) == after_apply, 'the second run wrote to the tenant'
+    return applied.task(task_name)['result'], preview.task(task_name)['result']
+
+
+def scenario(emulator, **options):
+    extra = connection_vars(emulator)
+    extra.update(options)
+    return extra
+
+
+def test_bulk_assignment_from_a_file_with_the_user_playbook(fresh_emulator, run_playbook):
+    phone_before = consumed(fresh_emulator, 'MCOEV')
+    extra = scenario(fresh_emulator, teams_users_file=os.path.join(REPO_ROOT, 'playbooks', 'files', 'users.txt'))
+    playbook = os.path.join(REPO_ROOT, 'playbooks', 'assign_teams_licenses.yml')
+    result, preview = converge(run_playbook, fresh_emulator, extra, playbook=playbook, task_name='Assign the licences')
+    for name in OFFICE_STAFF:
+        assert {'ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1'} <= held(fresh_emulator, name)
+    assert consumed(fresh_emulator, 'MCOEV') == phone_before + len(OFFICE_STAFF)
+    assert result['summary'] == {'total': 12, 'changed': 12, 'unchanged': 0, 'failed': 0}
+    assert result['seats']['MCOEV']['needed'] == 12
+    assert result['seats']['MCOEV']['available_after'] == result['seats']['MCOEV']['available_before'] - 12
+    # The preview's diff shows each user before and after.
+    adele = upn('AdeleV')
+    assert 'MCOEV' not in preview['diff']['before'][adele]['licenses']
+    assert 'MCOEV' in preview['diff']['after'][adele]['licenses']
+
+
+def test_audio_conferencing_in_bulk(fresh_emulator, run_playbook):
+    users = [upn(name) for name in OFFICE_STAFF[:5]]
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, users=users, licenses=['audio_conferencing']))
+    for name in OFFICE_STAFF[:5]:
+        assert 'MCOMEETADV' in held(fresh_emulator, name)
+
+
+def test_communications_credits(fresh_emulator, run_playbook):
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, user=upn('BrianJ'), licenses=['communications_credits']))
+    assert 'MCOPSTNC' in held(fresh_emulator, 'BrianJ')
+
+
+def test_direct_routing_users_get_phone_system_only(fresh_emulator, run_playbook):
+    users = [upn('GradyA'), upn('JoniS')]
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, users=users, licenses=['phone_system'],
+                                                    pstn_connectivity='direct_routing'))
+    for name in ('GradyA', 'JoniS'):
+        assert held(fresh_emulator, name) == {'ENTERPRISEPACK', 'MCOEV'}
+
+
+def test_calling_plan_for_direct_routing_users_stops_before_any_write(fresh_emulator, run_playbook):
+    extra = scenario(fresh_emulator, users=[upn('GradyA'), upn('JoniS')], licenses=['phone_system', 'calling_plan_domestic'],
+                     pstn_connectivity='direct_routing')
+    run = run_playbook('teams_license.yml', extra)
+    assert run.rc != 0
+    message = run.task('Licences')['result']['msg']
+    assert 'nothing was changed' in message and 'MCOPSTN1' in message and 'direct_routing' in message
+    assert writes(fresh_emulator) == 0
+
+
+def test_calling_plan_swap_is_one_atomic_call_per_user(fresh_emulator, run_playbook):
+    users = [upn('BrianJ'), upn('RaulR')]
+    result, _preview = converge(run_playbook, fresh_emulator, scenario(
+        fresh_emulator, users=users, licenses=['phone_system', 'calling_plan_international'], state='exact'))
+    for name in ('BrianJ', 'RaulR'):
+        assert held(fresh_emulator, name) == {'ENTERPRISEPACK', 'MCOEV', 'MCOPSTN2'}
+    assert result['requests']['writes'] == 2  # one assignLicense per user: adds and removes together
+    brian = next(entry for entry in result['users'] if entry['user'] == upn('BrianJ'))
+    assert brian['added'] == ['MCOPSTN2'] and brian['removed'] == ['MCOPSTN1']
+
+
+def test_removal(fresh_emulator, run_playbook):
+    audio_before = consumed(fresh_emulator, 'MCOMEETADV')
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, users=[upn('MarcoR'), upn('JuliaW')],
+                                                    licenses=['audio_conferencing'], state='absent'))
+    assert 'MCOMEETADV' not in held(fresh_emulator, 'MarcoR') | held(fresh_emulator, 'JuliaW')
+    assert consumed(fresh_emulator, 'MCOMEETADV') == audio_before - 2
+
+
+def test_exact_teams_scope_leaves_suites_alone(fresh_emulator, run_playbook):
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, user=upn('LenaO'),
+                                                    licenses=['phone_system', 'calling_plan_international'], state='exact'))
+    assert held(fresh_emulator, 'LenaO') == {'ENTERPRISEPACK', 'MCOEV', 'MCOPSTN2'}
+
+
+def test_per_user_overrides_and_usage_location(fresh_emulator, run_playbook):
+    users = [upn('TomasN'), {'user': upn('PriyaR'), 'usage_location': 'GB'},
+             {'user': upn('AlexW'), 'licenses': ['phone_system']}]
+    converge(run_playbook, fresh_emulator, scenario(fresh_emulator, users=users, usage_location='DE',
+                                                    licenses=['ENTERPRISEPACK', 'phone_system', 'calling_plan_domestic']))
+    assert tenant_user(fresh_emulator, 'TomasN')['usageLocation'] == 'DE'
+    assert tenant_user(fresh_emulator, 'PriyaR')['usageLocation'] == 'GB'
+    assert held(fresh_emulator, 'PriyaR') == {'ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1'}
+    assert held(fresh_emulator, 'AlexW') == {'ENTERPRISEPACK', 'MCOEV'}
+    assert tenant_user(fresh_emulator, 'AlexW')['usageLocation'] == 'DE'  # different from the task's: set
+
+
+def test_a_failed_user_does_not_stop_the_others_and_a_rerun_converges(fresh_emulator, run_playbook):
+    users = [upn('AdeleV'), upn('YukiT'), 'ghost@%s' % DOMAIN, upn('AlexW')]
+    extra = scenario(fresh_emulator, users=users, licenses=['ENTERPRISEPACK', 'phone_system'])
+    run = run_playbook('teams_license.yml', extra)
+    assert run.rc != 0
+    result = run.task('Licences')['result']
+    assert result['summary'] == {'total': 4, 'changed': 2, 'unchanged': 0, 'failed': 2}
+    assert 'YukiT' in result['msg'] and 'no usage location' in result['msg'] and 'ghost' in result['msg']
+    assert 'MCOEV' in held(fresh_emulator, 'AdeleV') and 'MCOEV' in held(fresh_emulator, 'AlexW')
+    assert held(fresh_emulator, 'YukiT') == set()
+    # Fixed input: the failed user is licensed, the others are left alone.
+    extra.update(users=[upn('AdeleV'), {'user': upn('YukiT'), 'usage_location': 'JP'}, upn('AlexW')])
+    rerun = run_playbook('teams_license.yml', extra)
+    assert rerun.rc == 0, rerun
+    statuses = [entry['status'] for entry in rerun.task('Licences')['result']['users']]
+    assert statuses == ['unchanged', 'changed', 'unchanged']
+    assert held(fresh_emulator, 'YukiT') == {'ENTERPRISEPACK', 'MCOEV'}
+    assert tenant_user(fresh_emulator, 'YukiT')['usageLocation'] == 'JP'
+
+
+def test_graph_errors_name_plans_and_licences_instead_of_guids(fresh_emulator, run_playbook):
+    # Teams Phone needs a Teams or Skype plan from a suite (Graph's DependencyViolation): a new hire
+    # without E3 fails, and the message names the plans rather than quoting their GUIDs.
+    run = run_playbook('teams_license.yml', scenario(fresh_emulator, user=upn('SamT'), licenses=['phone_system']))
+    assert run.rc != 0
+    message = run.task('Licences')['result']['users'][0]['error']
+    assert 'depends on the service plan(s)' in message
+    assert 'MCOEV (4828c8ec-dc2e-4779-b502-87ac9ce28ab7)' in message and 'TEAMS1 (57ff2da0' in message
+    assert held(fresh_emulator, 'SamT') == set()
+
+
+def test_group_inherited_licence_is_never_removed(fresh_emulator, run_playbook):
+    extra = scenario(fresh_emulator, users=[upn('DebraB'), upn('MarcoR')], licenses=['phone_system', 'audio_conferencing'],
+                     state='absent')
+    run = run_playbook('teams_license.yml', extra)
+    assert run.rc != 0
+    result = run.task('Licences')['result']
+    debra = next(entry for entry in result['users'] if entry['user'] == upn('DebraB'))
+    assert debra['status'] == 'failed' and TEAMS_PHONE_USERS_GROUP in debra['error']
+    assert 'MCOEV' in held(fresh_emulator, 'DebraB')
+    assert 'MCOMEETADV' not in held(fresh_emulator, 'MarcoR')
+
+
+def test_unknown_licence_stops_before_any_write_and_lists_the_tenant(fresh_emulator, run_playbook):
+    run = run_playbook('teams_license.yml', scenario(fresh_emulator, users=[upn('AdeleV')], licenses=['phone_sytem']))
+    assert run.rc != 0
+    message = run.task('Licences')['result']['msg']
+    assert 'phone_sytem' in message and 'MCOEV' in message and 'MCOPSTN1' in message
+    assert writes(fresh_emulator) == 0
+
+
+@pytest.fixture(scope='module')
+def tight_emulator():
+    from graph_emulator.launcher import Emulator
+    with Emulator(args=('--tenant', 'tight-seats')) as running:
+        yield running
+
+
+def tight_users(emulator):
+    return sorted(user['userPrincipalName'] for user in emulator.state()['users'])
+
+
+def test_seat_shortage_in_strict_mode_stops_before_any_write(tight_emulator, run_playbook):
+    tight_emulator.reset()
+    extra = scenario(tight_emulator, users=tight_users(tight_emulator), licenses=['phone_system', 'calling_plan_domestic'])
+    run = run_playbook('teams_license.yml', extra)
+    assert run.rc != 0
+    message = run.task('Licences')['result']['msg']
+    assert 'MCOEV: 10 users need it but 9 seats are available: buy 1 more' in message
+    assert tight_emulator.stats()['writes'] == 0
+
+
+def test_seat_shortage_in_partial_mode_licenses_users_in_order(tight_emulator, run_playbook):
+    tight_emulator.reset()
+    users = tight_users(tight_emulator)
+    extra = scenario(tight_emulator, users=users, licenses=['phone_system', 'calling_plan_domestic'], seat_check='partial')
+    run = run_playbook('teams_license.yml', extra)
+    assert run.rc != 0
+    result = run.task('Licences')['result']
+    assert result['summary'] == {'total': 10, 'changed': 9, 'unchanged': 0, 'failed': 1}
+    assert result['users'][-1]['status'] == 'failed' and 'no seat left' in result['users'][-1]['error']
+    skus = dict((sku['skuPartNumber'], sku) for sku in tight_emulator.state()['skus'])
+    assert skus['MCOEV']['consumedUnits'] == skus['MCOEV']['prepaidUnits']['enabled']
