@@ -8,6 +8,7 @@ Every assertion on the outcome reads the emulator's state, not only what the mod
 """
 
 import os
+import time
 
 import pytest
 
@@ -247,3 +248,32 @@ def test_seat_shortage_in_partial_mode_licenses_users_in_order(tight_emulator, r
     assert result['users'][-1]['status'] == 'failed' and 'no seat left' in result['users'][-1]['error']
     skus = dict((sku['skuPartNumber'], sku) for sku in tight_emulator.state()['skus'])
     assert skus['MCOEV']['consumedUnits'] == skus['MCOEV']['prepaidUnits']['enabled']
+
+
+@pytest.fixture
+def slow_provisioning(fresh_emulator):
+    fresh_emulator.configure(provisioning_delay=3)
+    yield fresh_emulator
+    fresh_emulator.configure(provisioning_delay=0)
+
+
+def test_wait_returns_once_teams_has_provisioned_the_licences(slow_provisioning, run_playbook):
+    started_writes = writes(slow_provisioning)
+    started = time.monotonic()
+    run = run_playbook('teams_license.yml', scenario(slow_provisioning, user=upn('AdeleV'), licenses=['phone_system'],
+                                                     wait=True, wait_timeout=60))
+    assert run.rc == 0, run
+    assert time.monotonic() - started >= 3  # it waited for the 3 s provisioning delay
+    assert run.task('Licences')['status'] == 'changed'
+    assert writes(slow_provisioning) == started_writes + 1
+    assert 'MCOEV' in held(slow_provisioning, 'AdeleV')
+
+
+def test_wait_timeout_fails_the_user_and_says_what_is_pending(slow_provisioning, run_playbook):
+    slow_provisioning.configure(provisioning_delay=120)
+    run = run_playbook('teams_license.yml', scenario(slow_provisioning, user=upn('AlexW'), licenses=['phone_system'],
+                                                     wait=True, wait_timeout=1))
+    assert run.rc != 0
+    error = run.task('Licences')['result']['users'][0]['error']
+    assert 'not provisioned within wait_timeout (1s)' in error and 'MCOEV' in error
+    assert 'MCOEV' in held(slow_provisioning, 'AlexW')  # written; only Teams provisioning is pending
