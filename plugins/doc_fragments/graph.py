@@ -85,9 +85,11 @@ options:
     default: 30
   max_retries:
     description:
-      - How many times a request or a batch item is retried after a throttling answer (HTTP 429), a server error
-        (500, 502, 503, 504) or a connection error. Waits follow the service's C(Retry-After), otherwise a jittered
-        exponential backoff.
+      - How many times a request or a batch item is retried after a server error (500, 502, 503, 504) or a connection
+        error. Waits follow the service's C(Retry-After), otherwise a jittered exponential backoff.
+      - Throttled batch items (HTTP 429) are retried after C(Retry-After) for as long as the run makes progress, and
+        writes slow to Graph's sustained write rate once its write limit is reached, so a large run loses no user
+        to throttling. A single request gives up on throttling after this many retries.
     type: int
     default: 5
 notes:

@@ -29,8 +29,8 @@ import random
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer
 from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -92,8 +92,6 @@ GRAPH_HOST_CLOUD = {
 }
 
 API_VERSION = 'v1.0'
-RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
-BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
 BACKOFF_BASE = 1.0  # seconds before the first retry when no Retry-After is given
 BACKOFF_CAP = 32.0  # longest backoff wait in seconds
 ERROR_TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
@@ -224,6 +222,8 @@ class GraphClient:
                        ' a test server, and set ca_path instead where possible')
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._session = session if session is not None else self._new_session(max_concurrency)
+        # One pace for the whole run, so what the reads learnt about throttling holds for the writes.
+        self._pacer = Pacer(clock, sleep)
         self._stats_lock = threading.Lock()
         self.stats = {'requests': 0, 'reads': 0, 'writes': 0, 'batches': 0, 'retries': 0, 'throttled': 0,
                       'token_requests': 0}
@@ -459,69 +459,26 @@ class GraphClient:
             raise GraphError('the $batch answer has no response for request id(s) %s' % ', '.join(missing))
         return by_id
 
-    def _send_round(self, items, started):
-        """Send items in envelopes of at most BATCH_LIMIT, up to max_concurrency in flight."""
-        chunks = [items[start:start + BATCH_LIMIT] for start in range(0, len(items), BATCH_LIMIT)]
-        workers = min(self.max_concurrency, len(chunks))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(self._send_envelope, chunk, started) for chunk in chunks]
-            outcomes = []
-            for future in futures:
-                try:
-                    outcomes.append(future.result())
-                except GraphError as exc:
-                    outcomes.append(exc)
-        responses = {}
-        for chunk, outcome in zip(chunks, outcomes):
-            if isinstance(outcome, (AuthenticationError, ConfigurationError)):
-                raise outcome  # no envelope can succeed: stop the whole run
-            if isinstance(outcome, GraphError):
-                # Keep the other envelopes' results: a lost envelope fails only its own items.
-                outcome = dict((item['id'], BatchResponse(outcome.status, {}, None, envelope_error=outcome)) for item in chunk)
-            responses.update(outcome)
-        return responses
+    def envelope_failure(self, ids, error):
+        """Answers for the items of an envelope that failed as a whole after request()'s retries."""
+        return dict((item_id, BatchResponse(error.status, {}, None, envelope_error=error)) for item_id in ids)
 
-    def _batch_wait(self, failed, retry_number):
-        """The longest item Retry-After (graph-facts section 4), or backoff when no item gave one."""
-        waits = [parse_retry_after(_header(response.headers, 'Retry-After'), time.time()) for response in failed]
-        waits = [wait for wait in waits if wait is not None]
-        if waits:
-            return max(waits)
+    @staticmethod
+    def retry_after_seconds(headers):
+        return parse_retry_after(_header(headers, 'Retry-After'), time.time())
+
+    def backoff(self, retry_number):
         return backoff_delay(retry_number, self._random.random())
 
     def batch(self, requests):  # pylint: disable=redefined-outer-name
         """Send any number of requests through $batch; BatchResponse list in request order.
 
-        Items answered 429/5xx are retried in new envelopes (only those items);
-        items still failing after max_retries or the retry_budget come back with
-        their final status. An envelope that fails after request()'s retries fails only
-        its own items (``BatchResponse.envelope_error``); authentication and
-        configuration errors raise, since no envelope could succeed.
+        See _graph_batch for the pace and the retries. Items that still fail come back with
+        their final status; an envelope that fails after request()'s retries fails only its
+        own items (``BatchResponse.envelope_error``); authentication and configuration errors
+        raise, since no envelope could succeed.
         """
         items = [self._batch_item(index, request) for index, request in enumerate(requests)]
-        results = [None] * len(items)
-        attempts = [0] * len(items)
-        pending = list(range(len(items)))
-        started = self._clock()
-        retry_number = 0
-        while pending:
-            responses = self._send_round([items[index] for index in pending], started)
-            retry = []
-            for index in pending:
-                response = responses[str(index)]
-                results[index] = response
-                attempts[index] += 1
-                if response.status == 429:
-                    self._count(throttled=1)
-                if response.envelope_error is None and response.status in RETRYABLE_STATUSES and attempts[index] <= self.max_retries:
-                    retry.append(index)
-            if not retry:
-                break
-            wait = self._batch_wait([results[index] for index in retry], retry_number)
-            if not self._within_budget(started, wait):
-                break
-            self._count(retries=len(retry))
-            self._sleep(wait)
-            pending = retry
-            retry_number += 1
-        return results
+        if not items:
+            return []
+        return BatchRun(self, items, self._pacer).run()

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Many requests through $batch, at the pace Microsoft Graph allows.
+
+Workers (up to max_concurrency) each take up to 20 ready items, send them as one $batch
+envelope, and put back the items Graph answered 429 or 5xx. Three rules keep a large run close
+to Graph's limit without wasting requests or losing items:
+
+- A 429 closes a gate shared by every worker until its Retry-After has passed: usage keeps
+  being counted while a client is throttled, so retrying early makes it worse (graph-facts 5.1).
+- Once Graph says the write limit is reached (x-ms-throttle-information WriteLimitExceeded or a
+  Write scope, graph-facts 5.2), writes are paced just under the documented sustained rate of
+  one app in one tenant, 3,000 per 150 s, instead of probing the limit with envelopes that
+  would mostly come back 429. Until then, the burst allowance is used at full speed.
+- Throttled items are retried for as long as the run makes progress; a 5xx or a lost answer
+  counts against max_retries for that item, with its own backoff. Items still pending after
+  retry_budget seconds without any item succeeding are given up with their last answer.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import AuthenticationError, ConfigurationError, GraphError
+
+BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
+RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
+SUSTAINED_WRITES_PER_SECOND = 3000 / 150.0  # write quota per app per tenant (graph-facts 5.2)
+PACING_MARGIN = 0.95  # stay a little under the quota: the bucket refills continuously
+
+
+def is_write(item):
+    return item['method'] != 'GET'
+
+
+def header(headers, name):
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def write_limit_reached(response):
+    """Whether a 429 says the write quota (not the read one) is spent."""
+    information = header(response.headers, 'x-ms-throttle-information') or ''
+    scope = header(response.headers, 'x-ms-throttle-scope') or ''
+    return 'WriteLimitExceeded' in information or '/Write/' in scope
+
+
+class Pacer(object):
+    """The gate shared by all workers, and the write pace once the write limit was met."""
+
+    def __init__(self, clock, sleep, writes_per_second=SUSTAINED_WRITES_PER_SECOND * PACING_MARGIN):
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._gate = 0.0
+        self._write_interval = 1.0 / writes_per_second
+        self._next_write_slot = None  # None: the burst allowance is still being used
+
+    @property
+    def pacing(self):
+        return self._next_write_slot is not None
+
+    @property
+    def gate(self):
+        """No request goes before this clock value."""
+        with self._lock:
+            return self._gate
+
+    def throttled(self, retry_after, on_writes):
+        with self._lock:
+            self._gate = max(self._gate, self._clock() + retry_after)
+            if on_writes:
+                self._next_write_slot = max(self._next_write_slot or 0.0, self._gate)
+
+    def wait_turn(self, write_count):
+        """Sleep until this envelope may go: after the gate, and once its writes have refilled."""
+        with self._lock:
+            start = max(self._clock(), self._gate)
+            if self._next_write_slot is not None and write_count:
+                # Send at the end of the reserved stretch, when the bucket holds these writes.
+                start = max(start, self._next_write_slot) + write_count * self._write_interval
+                self._next_write_slot = start
+        delay = start - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+
+
+class BatchRun(object):
+    """One call of GraphClient.batch: the queue of items, the workers, the results."""
+
+    def __init__(self, client, items, pacer):
+        self.client = client
+        self.items = items
+        self.pacer = pacer
+        self.results = [None] * len(items)
+        self.failures = [0] * len(items)  # 5xx and lost answers, counted against max_retries
+        self.queue = [(0.0, index) for index in range(len(items))]  # (ready at, index) in input order
+        self.in_flight = 0
+        self.aborted = None
+        self.started = client._clock()
+        self.last_progress = self.started
+        self.condition = threading.Condition()
+
+    def run(self):
+        workers = max(1, min(self.client.max_concurrency, -(-len(self.items) // BATCH_LIMIT)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(self._work) for _worker in range(workers)]
+            for future in futures:
+                future.result()
+        if self.aborted is not None:
+            raise self.aborted
+        return self.results
+
+    def _work(self):
+        while True:
+            chunk = self._take()
+            if not chunk:
+                return
+            self.pacer.wait_turn(sum(1 for index in chunk if is_write(self.items[index])))
+            try:
+                answers = self.client._send_envelope([self.items[index] for index in chunk], self.started)
+            except (AuthenticationError, ConfigurationError) as error:
+                # No envelope can succeed (bad credentials, refused token): stop the whole run.
+                with self.condition:
+                    self.aborted = error
+                    self.in_flight -= len(chunk)
+                    self.condition.notify_all()
+                return
+            except GraphError as error:
+                # The envelope failed after its own retries: its items' outcome is unknown.
+                answers = self.client.envelope_failure([self.items[index]['id'] for index in chunk], error)
+            self._settle(chunk, answers)
+
+    def _take(self):
+        """Up to BATCH_LIMIT ready items, or [] when everything is settled (or aborted)."""
+        with self.condition:
+            while True:
+                if self.aborted is not None or (not self.queue and not self.in_flight):
+                    return []
+                now = self.client._clock()
+                if self.queue and now - self.last_progress > self.client.retry_budget:
+                    self.queue = []  # no progress for too long: keep the last answers
+                    continue
+                # Items that will be ready before the gate opens go in the same envelope.
+                horizon = max(now, self.pacer.gate)
+                ready = [entry for entry in self.queue if entry[0] <= horizon][:BATCH_LIMIT]
+                if ready:
+                    taken = set(index for _ready_at, index in ready)
+                    self.queue = [entry for entry in self.queue if entry[1] not in taken]
+                    self.in_flight += len(ready)
+                    return [index for _ready_at, index in ready]
+                wait = min(ready_at for ready_at, _index in self.queue) - now if self.queue else None
+                if self.in_flight or wait is None:
+                    # Another worker's answer may requeue items or finish the run: it wakes us.
+                    self.condition.wait(timeout=wait)
+                    continue
+                self.condition.release()
+                try:
+                    self.client._sleep(wait)  # the injected sleep, so that tests drive time
+                finally:
+                    self.condition.acquire()
+
+    def _settle(self, chunk, answers):
+        throttles = []
+        with self.condition:
+            now = self.client._clock()
+            for index in chunk:
+                response = answers[self.items[index]['id']]
+                self.results[index] = response
+                delay = self._retry_delay(index, response, throttles)
+                if delay is not None and now + delay - self.last_progress > self.client.retry_budget:
+                    delay = None  # the retry would come after retry_budget without progress: give up
+                if delay is None:
+                    if response.ok:
+                        self.last_progress = now
+                    continue
+                self.client._count(retries=1)
+                self.queue.append((now + delay, index))
+            self.queue.sort()
+            self.in_flight -= len(chunk)
+            self.condition.notify_all()
+        for retry_after, on_writes in throttles:
+            self.pacer.throttled(retry_after, on_writes)
+
+    def _retry_delay(self, index, response, throttles):
+        """Seconds before the item is sent again, or None when its answer is final."""
+        if response.envelope_error is not None or response.status not in RETRYABLE_STATUSES:
+            return None
+        retry_after = self.client.retry_after_seconds(response.headers)
+        if response.status == 429:
+            self.client._count(throttled=1)
+            retry_after = retry_after if retry_after is not None else self.client.backoff(0)
+            throttles.append((retry_after, is_write(self.items[index]) and write_limit_reached(response)))
+            return retry_after
+        self.failures[index] += 1
+        if self.failures[index] > self.client.max_retries:
+            return None
+        return retry_after if retry_after is not None else self.client.backoff(self.failures[index] - 1)

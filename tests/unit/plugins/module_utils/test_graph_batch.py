@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 m365.licensing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""$batch against Graph's write bucket: nothing is lost to throttling, and writes keep Graph's pace."""
+
+import threading
+
+from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import SUSTAINED_WRITES_PER_SECOND, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphClient
+
+TOKEN = 'token-for-batch-tests'
+GRAPH = 'https://graph.microsoft.com/v1.0'
+
+
+class Clock(object):
+    """Time that only moves when the client sleeps (thread-safe: workers sleep concurrently)."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds):
+        with self.lock:
+            self.now += max(0.0, seconds)
+
+
+class Response(object):
+    def __init__(self, body):
+        self.status_code = 200
+        self.headers = {'Content-Type': 'application/json'}
+        self.body = body
+
+    @property
+    def text(self):
+        import json
+        return json.dumps(self.body)
+
+    def json(self):
+        return self.body
+
+
+class WriteBucket(object):
+    """A $batch endpoint with Graph's write quota: `burst` writes, refilled at `rate` per second."""
+
+    def __init__(self, clock, burst, rate):
+        self.clock = clock
+        self.tokens = float(burst)
+        self.burst = burst
+        self.rate = rate
+        self.last = 0.0
+        self.accepted = 0
+        self.rejected = 0
+        self.envelopes = 0
+        self.lock = threading.Lock()
+
+    def request(self, method, url, **kwargs):
+        assert (method, url) == ('POST', GRAPH + '/$batch')
+        with self.lock:
+            self.envelopes += 1
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            responses = [self.answer(item) for item in kwargs['json']['requests']]
+        return Response({'responses': responses})
+
+    def answer(self, item):
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.accepted += 1
+            return {'id': item['id'], 'status': 200, 'headers': {}, 'body': {}}
+        self.rejected += 1
+        retry_after = (1 - self.tokens) / self.rate
+        return {'id': item['id'], 'status': 429,
+                'headers': {'Retry-After': '%.3f' % retry_after, 'x-ms-throttle-information': 'WriteLimitExceeded',
+                            'x-ms-throttle-scope': 'Tenant_Application/Write/app/tenant'},
+                'body': {'error': {'code': 'TooManyRequests', 'message': 'Please retry again later.'}}}
+
+    def close(self):
+        pass
+
+
+def writes(count):
+    return [{'method': 'POST', 'url': '/users/user%d/assignLicense' % number,
+             'body': {'addLicenses': [], 'removeLicenses': []}} for number in range(count)]
+
+
+def test_a_run_larger_than_the_burst_loses_no_item_and_keeps_close_to_the_quota():
+    clock = Clock()
+    bucket = WriteBucket(clock, burst=300, rate=SUSTAINED_WRITES_PER_SECOND)
+    client = GraphClient(access_token=TOKEN, session=bucket, sleep=clock.sleep, clock=clock, max_retries=2)
+    results = client.batch(writes(1000))
+    assert all(result.ok for result in results)  # far more 429s per item than max_retries: none lost
+    assert bucket.accepted == 1000
+    floor = (1000 - 300) / SUSTAINED_WRITES_PER_SECOND  # the burst, then the refill rate
+    assert clock.now <= floor * 1.10
+    # Pacing: after the first write-limit answers, few writes are sent only to be refused.
+    assert bucket.rejected <= 150
+    assert client.stats['throttled'] == bucket.rejected
+
+
+def test_reads_are_not_paced_by_the_write_quota():
+    pacer = Pacer(clock=lambda: 0.0, sleep=lambda seconds: None)
+    pacer.throttled(0.5, on_writes=False)
+    assert not pacer.pacing
+    pacer.throttled(0.5, on_writes=True)
+    assert pacer.pacing
+
+
+def test_paced_envelopes_wait_until_their_writes_have_refilled():
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, writes_per_second=20.0)
+    pacer.throttled(0.05, on_writes=True)
+    pacer.wait_turn(20)
+    assert abs(clock.now - 1.05) < 1e-9  # the gate, then 20 writes at 20 per second
+    pacer.wait_turn(10)
+    assert abs(clock.now - 1.55) < 1e-9
+    pacer.wait_turn(0)  # an envelope of reads only waits for the gate
+    assert abs(clock.now - 1.55) < 1e-9
