@@ -24,7 +24,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # antsibull-docs and ansible-lint call ansible tools by name.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv tree sanity lint docs-lint changelog-lint catalog-check unit emulator-tests integration test demo clean
+.PHONY: help venv tree sanity sanity-matrix lint docs-lint docs changelog-lint catalog-check unit emulator-tests integration \
+	reliability galaxy-check ee-check test demo bench soak clean
 
 help:
 	@echo "make demo    run the main playbook against the local Graph emulator"
@@ -69,6 +70,33 @@ emulator-tests: venv
 
 integration: tree
 	$(PYTEST) tests/integration -q
+
+# Fast reliability and security checks (make test); the full soak is `make soak`.
+reliability: tree
+	$(PYTEST) tests/reliability -q -m "not soak"
+
+soak: tree
+	$(PYTEST) tests/reliability -q -m soak
+
+# Speed, side by side with the peers; writes bench/results.md (not part of make test).
+bench: tree
+	$(BIN)/python bench/run.py
+
+# ansible-test sanity on the oldest and the newest supported ansible-core.
+sanity-matrix: tree
+	bash tools/sanity_matrix.sh $(COLLECTIONS)
+
+# Build the collection tarball and run galaxy-importer on it.
+galaxy-check: venv
+	bash tools/galaxy_check.sh
+
+# ansible-builder introspect and create for the execution environment.
+ee-check: venv
+	bash tools/ee_check.sh
+
+# HTML documentation of the collection with antsibull-docs.
+docs: venv
+	bash tools/build_docs.sh
 
 test: venv catalog-check changelog-lint sanity lint docs-lint unit emulator-tests integration
 	@echo "make test: all gates passed"
