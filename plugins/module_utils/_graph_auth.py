@@ -373,9 +373,17 @@ class _TokenProvider:
             self._current = self._acquire()
             return self._current
 
-    def _count(self, result):
+    def _failure(self, text, code=None):
+        raise NotImplementedError
+
+    def _access_token(self, result):
+        """The token from an msal result dict, or the failure it describes; counts what reached Entra."""
+        if not result or 'access_token' not in result:
+            code, text = describe_token_failure(result or {})
+            raise self._failure(text, code=code)
         if result.get('token_source') != 'cache':
             self.token_requests += 1
+        return result['access_token']
 
 
 class StaticTokenProvider(_TokenProvider):
@@ -454,11 +462,7 @@ class ConfidentialClientTokenProvider(_TokenProvider):
         except (msal.exceptions.MsalServiceError, ValueError) as exc:
             # msal 1.39 raises MsalServiceError for a 5xx token answer (section 7.3)
             raise self._failure(str(exc)) from None
-        if not result or 'access_token' not in result:
-            code, text = describe_token_failure(result or {})
-            raise self._failure(text, code=code)
-        self._count(result)
-        return result['access_token']
+        return self._access_token(result)
 
     def _forget(self):
         if self._app is not None:
@@ -507,11 +511,7 @@ class ManagedIdentityTokenProvider(_TokenProvider):
             raise self._failure(str(connection_error('the managed identity endpoint', exc))) from None
         except (msal.exceptions.MsalServiceError, msal.ManagedIdentityError, ValueError) as exc:
             raise self._failure(str(exc)) from None
-        if not result or 'access_token' not in result:
-            code, text = describe_token_failure(result or {})
-            raise self._failure(text, code=code)
-        self._count(result)
-        return result['access_token']
+        return self._access_token(result)
 
     def _forget(self):
         # ManagedIdentityClient has no call to drop its cache: a new client starts empty.

@@ -16,13 +16,12 @@
 """
 
 import json
-import random
-import threading
 import uuid
 from urllib.parse import parse_qsl
 
 from .faults import CONNECTION_KINDS, ITEM_KINDS
 from .graph_api import ERROR_JSON, ODATA_JSON, TEXT_BAD_JSON, TEXT_METHOD_NOT_ALLOWED, GraphCall, GraphResult, error_body
+from .seeded import SeededRandom
 from .server import Reply
 
 MAX_BATCH_REQUESTS = 20
@@ -131,18 +130,15 @@ class BatchProcessor:
         self.knobs = knobs
         self.faults = faults
         self.stats = stats
-        self._seed = seed
-        self._lock = threading.Lock()
-        self._random = random.Random(seed)
+        self._random = SeededRandom(seed)
 
     def reseed(self):
-        with self._lock:
-            self._random = random.Random(self._seed)
+        self._random.reseed()
 
     def _shuffled(self, sequence):
         copy = list(sequence)
-        with self._lock:
-            self._random.shuffle(copy)
+        with self._random as rng:
+            rng.shuffle(copy)
         return copy
 
     def handle_http(self, request):

@@ -10,8 +10,8 @@ the arrival order, and therefore the assignment, can differ between runs).
 """
 
 import collections
-import random
-import threading
+
+from .seeded import SeededRandom
 
 # Kinds that can happen to one Graph call. Inside a $batch these apply per item;
 # RESET and SLOW concern the connection, so they apply to the envelope only.
@@ -47,13 +47,10 @@ class FaultInjector:
 
     def __init__(self, knobs, seed=0):
         self._knobs = knobs
-        self._seed = seed
-        self._lock = threading.Lock()
-        self._random = random.Random(seed)
+        self._random = SeededRandom(seed)
 
     def reseed(self):
-        with self._lock:
-            self._random = random.Random(self._seed)
+        self._random.reseed()
 
     def draw(self, allowed_kinds):
         """A Fault for this request or None. Only kinds in allowed_kinds and in the knobs can come out.
@@ -65,11 +62,11 @@ class FaultInjector:
         kinds = [kind for kind in self._knobs.fault_kinds if kind in allowed_kinds]
         if rate <= 0 or not kinds:
             return None
-        with self._lock:
-            if self._random.random() >= rate:
+        with self._random as rng:
+            if rng.random() >= rate:
                 return None
-            kind = self._random.choice(kinds)
-            retry_after = self._random.uniform(*RETRY_AFTER_RANGE) if kind == '429' else None
+            kind = rng.choice(kinds)
+            retry_after = rng.uniform(*RETRY_AFTER_RANGE) if kind == '429' else None
         if retry_after is not None:
             retry_after *= self._knobs.time_scale
         return Fault(kind, retry_after)

@@ -384,11 +384,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             reply = app.internal_error(request)
         if reply.delay > 0:
             app.pause(reply.delay)
+        # Record before answering: a client that reads /_emulator/log or the counters right after
+        # its reply must find its own request there.
+        app.record(request, reply, time.perf_counter() - started)
         if reply.abort:
             self._reset_connection()
         else:
             self._send(reply)
-        app.record(request, reply, time.perf_counter() - started)
 
     def _read_body(self):
         if 'chunked' in self.headers.get('Transfer-Encoding', '').lower():
