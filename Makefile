@@ -101,7 +101,7 @@ docs: venv
 test: venv catalog-check changelog-lint sanity lint docs-lint unit emulator-tests integration
 	@echo "make test: all gates passed"
 
-demo: tree
+demo: venv
 	$(BIN)/python tools/demo.py
 
 clean:

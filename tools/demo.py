@@ -61,7 +61,14 @@ def playbook_environment():
     return env
 
 
+def build_collection_tree():
+    """The playbooks run the collection as it is in this working tree."""
+    subprocess.run([sys.executable, os.path.join(REPO_ROOT, 'tools', 'collection_tree.py'), COLLECTIONS_DIR],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def main():
+    build_collection_tree()
     steps = [step for step in STEPS if os.path.exists(os.path.join(REPO_ROOT, 'playbooks', step[1]))]
     with tempfile.TemporaryDirectory(prefix='m365-demo-') as workdir:
         with Emulator(args=('--tenant', 'contoso', '--latency-ms', '20')) as emulator:
