@@ -209,3 +209,17 @@ def guid_names(tenant_skus):
             names[plan['servicePlanId'].lower()] = plan.get('servicePlanName')
         names[sku['skuId'].lower()] = sku.get('skuPartNumber')
     return names
+
+
+def check_distinct_users(specs, current_of):
+    """Two references (a UPN and an object id, say) that turn out to be one user would count seats twice."""
+    seen, clashes = {}, []
+    for spec in specs:
+        current = current_of(spec.user)
+        if not current:
+            continue
+        first = seen.setdefault(current['id'], spec.user)
+        if first != spec.user:
+            clashes.append('%s and %s (object id %s)' % (first, spec.user, current['id']))
+    if clashes:
+        raise InputError('these references name the same user: %s; list each user once' % '; '.join(clashes))

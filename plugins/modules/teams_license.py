@@ -269,7 +269,8 @@ requests:
 from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils._graph_module import GraphModule
 from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
-    PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, guid_names, parse_user_requests, tenant_skus_for_planner, user_specs)
+    PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, check_distinct_users, guid_names, parse_user_requests,
+    tenant_skus_for_planner, user_specs)
 from ansible_collections.m365.licensing.plugins.module_utils._license_plan import check_task_rules, plan_run
 from ansible_collections.m365.licensing.plugins.module_utils._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
@@ -310,6 +311,10 @@ def plan_task(module, report, specs, tenant_skus, client):
         reads = read_users(client, [spec.user for spec in specs])
     except GraphError as error:
         module.fail_graph(error, prefix='cannot read the users', **report.result())
+    try:
+        check_distinct_users(specs, reads.current)
+    except InputError as error:
+        report.fail_before_writes([str(error)])
     run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES)
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:

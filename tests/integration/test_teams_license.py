@@ -277,3 +277,12 @@ def test_wait_timeout_fails_the_user_and_says_what_is_pending(slow_provisioning,
     error = run.task('Licences')['result']['users'][0]['error']
     assert 'not provisioned within wait_timeout (1s)' in error and 'MCOEV' in error
     assert 'MCOEV' in held(slow_provisioning, 'AlexW')  # written; only Teams provisioning is pending
+
+
+def test_the_same_user_by_upn_and_object_id_stops_before_any_write(fresh_emulator, run_playbook):
+    adele_id = tenant_user(fresh_emulator, 'AdeleV')['id']
+    run = run_playbook('teams_license.yml', scenario(fresh_emulator, users=[upn('AdeleV'), adele_id], licenses=['phone_system']))
+    assert run.rc != 0
+    message = run.task('Licences')['result']['msg']
+    assert 'name the same user' in message and adele_id in message
+    assert writes(fresh_emulator) == 0

@@ -6,7 +6,7 @@
 import pytest
 
 from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
-    InputError, LicenseResolver, parse_user_requests, tenant_skus_for_planner, user_specs)
+    InputError, LicenseResolver, check_distinct_users, parse_user_requests, tenant_skus_for_planner, user_specs)
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
 DOMESTIC = '0dab259f-bf13-4952-b7f8-7db8f131b28d'
@@ -123,3 +123,19 @@ def test_tenant_skus_for_planner_carries_category_and_seats():
     assert skus[DOMESTIC].category == 'calling_plan'
     assert skus[E3].category == 'suite'
     assert skus[PHONE].available == 9
+
+
+def test_a_upn_and_an_object_id_of_the_same_user_are_refused():
+    requests = parse_user_requests(params(users=['a@contoso.com', '87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'b@contoso.com']))
+    specs = user_specs(requests, LicenseResolver(TENANT), 'teams')
+    users = {'a@contoso.com': {'id': '87d349ed-44d7-43e1-9a83-5f2406dee5bd'},
+             '87d349ed-44d7-43e1-9a83-5f2406dee5bd': {'id': '87d349ed-44d7-43e1-9a83-5f2406dee5bd'},
+             'b@contoso.com': {'id': 'another-id'}}
+    with pytest.raises(InputError, match='a@contoso.com and 87d349ed-44d7-43e1-9a83-5f2406dee5bd .object id'):
+        check_distinct_users(specs, users.get)
+
+
+def test_distinct_and_missing_users_pass():
+    requests = parse_user_requests(params(users=['a@contoso.com', 'ghost@contoso.com']))
+    specs = user_specs(requests, LicenseResolver(TENANT), 'teams')
+    check_distinct_users(specs, {'a@contoso.com': {'id': 'one'}}.get)
