@@ -37,6 +37,7 @@ options:
   client_certificate_password:
     description:
       - Password of an encrypted PEM private key or of a PFX file given in O(client_certificate_path).
+      - Falls back to the E(AZURE_CLIENT_CERTIFICATE_PASSWORD) environment variable (the Azure SDK's name for it).
       - Never shown in output or logs.
     type: str
   managed_identity:
@@ -54,7 +55,8 @@ options:
     description:
       - The Microsoft cloud the tenant lives in. It selects the Entra authority and the Graph endpoint.
       - V(public) is the global cloud (also GCC), V(usgov) is GCC High, V(usgov_dod) is DoD, V(china) is operated by 21Vianet.
-      - Falls back to the E(AZURE_CLOUD_ENVIRONMENT) environment variable (V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud)).
+      - Falls back to the E(AZURE_CLOUD_ENVIRONMENT) environment variable, which holds V(AzureCloud), V(AzureUSGovernment) or
+        V(AzureChinaCloud) as AWX's Azure credential sets it, or one of this option's own choices (V(usgov_dod) has no Azure name).
     type: str
     choices: [public, usgov, usgov_dod, china]
     default: public

@@ -47,7 +47,7 @@ def graph_argument_spec():
         client_id=dict(type='str', fallback=(env_fallback, ['AZURE_CLIENT_ID'])),
         client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['AZURE_CLIENT_SECRET', 'AZURE_SECRET'])),
         client_certificate_path=dict(type='path', no_log=False, fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PATH'])),
-        client_certificate_password=dict(type='str', no_log=True),
+        client_certificate_password=dict(type='str', no_log=True, fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PASSWORD'])),
         managed_identity=dict(type='str'),
         access_token=dict(type='str', no_log=True),
         cloud=dict(type='str', choices=CLOUD_CHOICES, default='public', fallback=(azure_cloud_fallback,)),

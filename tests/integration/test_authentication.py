@@ -78,8 +78,8 @@ def test_certificate_credentials_authenticate(fresh_emulator, run_playbook, cert
     assert CERTIFICATE_PASSWORD not in run.output
 
 
-def test_wrong_certificate_password_fails_naming_the_file_not_the_password(fresh_emulator, run_playbook, certificate_files,
-                                                                         certificate_app):
+def test_wrong_certificate_password_fails_naming_the_file_not_the_password(
+        fresh_emulator, run_playbook, certificate_files, certificate_app):
     wrong = 'not-the-password-77'
     run = run_playbook('sku_info.yml', certificate_vars(fresh_emulator, certificate_app, certificate_files['pfx'], wrong))
     assert run.rc != 0
