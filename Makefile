@@ -98,7 +98,7 @@ ee-check: venv
 docs: venv
 	bash tools/build_docs.sh
 
-test: venv catalog-check changelog-lint sanity lint docs-lint galaxy-check ee-check unit emulator-tests integration
+test: venv catalog-check changelog-lint sanity lint docs-lint galaxy-check ee-check unit emulator-tests integration reliability
 	@echo "make test: all gates passed"
 
 demo: venv

@@ -123,7 +123,8 @@ class BatchRun(object):
                 return
             self.pacer.wait_turn(sum(1 for index in chunk if is_write(self.items[index])))
             try:
-                answers = self.client._send_envelope([self.items[index] for index in chunk], self.started)
+                # Each envelope has its own retry_budget: a long run must not starve its late envelopes.
+                answers = self.client._send_envelope([self.items[index] for index in chunk], None)
             except (AuthenticationError, ConfigurationError) as error:
                 # No envelope can succeed (bad credentials, refused token): stop the whole run.
                 with self.condition:

@@ -95,6 +95,7 @@ API_VERSION = 'v1.0'
 BACKOFF_BASE = 1.0  # seconds before the first retry when no Retry-After is given
 BACKOFF_CAP = 32.0  # longest backoff wait in seconds
 ERROR_TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
+TOKEN_REFRESHES_PER_REQUEST = 2
 
 
 def _host(url):
@@ -362,7 +363,7 @@ class GraphClient:
         started = self._clock() if started is None else started
         on_send = on_send or (lambda: self._count_operation(method))
         token = self._token()
-        refreshed = False
+        refreshes = 0
         attempts = 0
         while True:
             attempts += 1
@@ -383,11 +384,14 @@ class GraphClient:
                     return _parse_body(response.text)
                 failure, retry_after = self._response_failure(response)
                 if failure.status == 401 and failure.code == 'InvalidAuthenticationToken':
-                    if refreshed:
+                    if refreshes >= TOKEN_REFRESHES_PER_REQUEST:
                         raise AuthenticationError('Graph rejected a newly acquired token: %s' % failure.message,
                                                   status=401, code=failure.code, request_id=failure.request_id)
-                    # An expired or revoked token: one new token, one retry.
-                    token, refreshed = self._refresh_token(token, failure), True
+                    # An expired or revoked token: a new one and a retry. The first refresh may hand back
+                    # the token another thread just fetched, which can be stale too by the time we use it
+                    # (short-lived tokens, slow answers): a second refresh then asks Entra itself.
+                    token = self._refresh_token(token, failure)
+                    refreshes += 1
                     self._count(retries=1)
                     continue
                 if failure.status not in RETRYABLE_STATUSES:

@@ -79,7 +79,8 @@ def _plan_tuple(plans):
 def check_user_reference(reference):
     """A user is named by UPN or object id; anything else can only be a typo."""
     if not (GUID_PATTERN.match(reference) or UPN_PATTERN.match(reference)):
-        raise InputError("user '%s' is neither a user principal name (name@domain) nor an object id (GUID)" % reference)
+        raise InputError("user '%s' is neither a user principal name (name@domain) nor an object id (GUID): correct it in users"
+                         % reference)
 
 
 def parse_user_requests(params):

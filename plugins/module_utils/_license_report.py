@@ -72,7 +72,11 @@ class LicenseReport(object):
             self.module.warn('%d more user warnings: see users[].warnings' % (len(warned) - WARNING_LIMIT))
 
     def fail_before_writes(self, errors):
-        """Stop the task; nothing has been written."""
+        """Stop the task; nothing has been written, so no user is reported changed."""
+        if self.run is not None:
+            for plan in self.run.users:
+                if plan.error is None and plan.changed:
+                    plan.fail('user %s: nothing was written: the task stopped before any write (see msg)' % plan.upn)
         self._emit_warnings()
         message = 'nothing was changed: %s' % '; '.join(errors)
         self.module.fail_json(msg=message, errors=list(errors), **self.result())
@@ -85,6 +89,11 @@ class LicenseReport(object):
             self.module.exit_json(**result)
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
         more = ' (and %d more, see users)' % (len(failed) - MESSAGE_USER_LIMIT) if len(failed) > MESSAGE_USER_LIMIT else ''
-        done = 'the other users were applied' if not self.module.check_mode else 'check mode: nothing was written'
+        if self.module.check_mode:
+            done = 'check mode: nothing was written'
+        else:
+            summary = self.run.summary
+            done = '%d changed, %d unchanged; fix the failed users and re-run: users already right are left alone' % (
+                summary['changed'], summary['unchanged'])
         self.module.fail_json(msg='%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more),
                               **result)

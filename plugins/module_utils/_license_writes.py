@@ -6,7 +6,11 @@
 Order per run: every usage-location PATCH first (Graph refuses licences without a usage
 location, graph-facts 1.4), then one assignLicense per user with adds and removes together,
 so a swap is atomic. Both go through $batch with per-item retries in the Graph client.
-A user whose write fails is marked failed with Graph's code and message; the others go on.
+A user whose write fails is marked failed with Graph's code and message and what to do; the
+others go on. A write whose answer was lost (a timeout, a reset, a run stopped by an
+authentication error) may still have been applied, and its retry may then be refused (removing
+a licence the user no longer holds is a 400): before failing a user, assignLicense failures are
+checked by reading the user back, and a user already holding what was asked counts as written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +19,7 @@ __metaclass__ = type
 import re
 import time
 
+from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BatchResponse, GraphError
 from ansible_collections.m365.licensing.plugins.module_utils._user_reads import user_path
 
 # Practitioners see the first assignLicense after a usageLocation PATCH fail for a few seconds
@@ -27,6 +32,20 @@ USAGE_LOCATION_ERROR_TEXT = 'usage location'
 WAIT_POLL_INTERVAL = 5.0
 GUID_IN_TEXT = re.compile(r'\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b')
 HEALTHY_ASSIGNMENT_ERRORS = (None, '', 'None')
+# Graph's answers that say the write did not happen: no need to read the user back.
+NOT_APPLIED_STATUSES = (401, 403, 404)
+VERIFY_SELECT = 'id,assignedLicenses,licenseAssignmentStates'
+
+# What to do about the Graph errors a licence write meets most (graph-facts 1.4).
+PERMISSION_ADVICE = 'the app lacks the Graph application permission %s: grant it (with admin consent) and re-run'
+WRITE_ADVICE = (
+    ('does not have any available licenses', 'no seat is left: buy more seats or free some, then re-run'),
+    ('depends on the service plan', 'add, in the same task, a licence that carries the required plan (Teams Phone needs a '
+                                    'suite with Teams, such as Office 365 E3 or E5)'),
+    ('mutually exclusive', 'keep only one of these licences (state exact swaps them in one call)'),
+    ('invalid usage location', 'set usage_location for this user'),
+    ('inherited from a group', 'change the group\'s licences or the user\'s membership instead'),
+)
 
 
 class WriteCounter(object):
@@ -58,6 +77,40 @@ def describe_licence_change(plan):
     return '; '.join(parts) or 'no licence change'
 
 
+def write_advice(error, permission='LicenseAssignment.ReadWrite.All'):
+    """What to do about a failed write, or '' when Graph's message says it all."""
+    if error.status == 403:
+        return PERMISSION_ADVICE % permission
+    if error.status == 401:
+        return 'Graph refused the access token: re-run, and check the credentials if it happens again'
+    if error.status == 404:
+        return 'the user no longer exists: remove it from users'
+    text = (error.message or '').lower()
+    for fragment, advice in WRITE_ADVICE:
+        if fragment in text:
+            return advice
+    if error.status is None or error.status == 429 or error.status >= 500:
+        return 'Graph did not confirm the change: re-run the task to finish it'
+    return ''
+
+
+def _with_advice(text, advice):
+    return '%s; %s' % (text, advice) if advice else text
+
+
+def send_batch(client, requests):
+    """client.batch, except that a batch stopped as a whole fails each of its requests instead of raising.
+
+    The Graph client stops a batch when no envelope can succeed (e.g. Graph refused a newly
+    acquired token); by then some envelopes may have been applied, so every user must still be
+    reported.
+    """
+    try:
+        return client.batch(requests)
+    except GraphError as error:
+        return [BatchResponse(None, {}, None, envelope_error=error) for _request in requests]
+
+
 def apply_plans(client, plans, guid_names=None, sleep=time.sleep):
     """Write every plan that has something to write; returns a WriteCounter.
 
@@ -75,24 +128,26 @@ def _patch_usage_locations(client, plans, counter):
     requests = [{'method': 'PATCH', 'url': user_path(plan.id), 'body': {'usageLocation': plan.usage_location},
                  'headers': {'Content-Type': 'application/json'}} for plan in plans]
     patched = set()
-    for plan, response in zip(plans, client.batch(requests)):
+    for plan, response in zip(plans, send_batch(client, requests)):
         if response.ok:
             counter.applied += 1
             patched.add(plan.id)
         else:
-            plan.fail('user %s: setting usage location %s failed, so no licence was changed: %s'
-                      % (plan.upn, plan.usage_location, response.error()))
+            error = response.error()
+            plan.fail(_with_advice('user %s: setting usage location %s failed, so no licence was changed: %s'
+                                   % (plan.upn, plan.usage_location, error), write_advice(error, 'User.ReadWrite.All')))
     return patched
 
 
 def _assign_licenses(client, plans, patched, counter, guid_names, sleep):
     pending = list(plans)
+    failures = []
     for attempt in range(1, USAGE_LOCATION_LAG_ATTEMPTS + 1):
         bodies = [plan.assign_body() for plan in pending]
         requests = [{'method': 'POST', 'url': '%s/assignLicense' % user_path(plan.id), 'body': body,
                      'headers': {'Content-Type': 'application/json'}} for plan, body in zip(pending, bodies)]
         lagging = []
-        for plan, response in zip(pending, client.batch(requests)):
+        for plan, response in zip(pending, send_batch(client, requests)):
             if response.ok:
                 counter.applied += 1
                 continue
@@ -100,12 +155,48 @@ def _assign_licenses(client, plans, patched, counter, guid_names, sleep):
             if _is_usage_location_lag(plan, patched, error) and attempt < USAGE_LOCATION_LAG_ATTEMPTS:
                 lagging.append(plan)
                 continue
-            plan.fail('user %s: assignLicense failed (%s): %s'
-                      % (plan.upn, describe_licence_change(plan), name_guids(str(error), guid_names)))
+            failures.append((plan, response))
         if not lagging:
-            return
+            break
         sleep(USAGE_LOCATION_LAG_WAIT)
         pending = lagging
+    _settle_failures(client, failures, counter, guid_names)
+
+
+def _settle_failures(client, failures, counter, guid_names):
+    """Fail each user whose assignLicense failed, unless reading it back shows the change was made.
+
+    ``failures``: (plan, BatchResponse). An item answered 401/403/404 was not applied; any other
+    failure, and any item of an envelope whose answer was lost, may have been.
+    """
+    to_verify = [plan for plan, response in failures
+                 if response.envelope_error is not None or response.status not in NOT_APPLIED_STATUSES]
+    requests = [{'method': 'GET', 'url': '%s?$select=%s' % (user_path(plan.id), VERIFY_SELECT)} for plan in to_verify]
+    confirmed = set()
+    for plan, answer in zip(to_verify, send_batch(client, requests) if requests else []):
+        if answer.ok and holds_planned_licences(plan, answer.body):
+            confirmed.add(id(plan))
+    for plan, response in failures:
+        if id(plan) in confirmed:
+            # An earlier attempt, whose answer was lost, had made the change.
+            counter.applied += 1
+            continue
+        error = response.error()
+        plan.fail(_with_advice('user %s: assignLicense failed (%s): %s'
+                               % (plan.upn, describe_licence_change(plan), name_guids(str(error), guid_names)),
+                               write_advice(error)))
+
+
+def holds_planned_licences(plan, user):
+    """Whether a Graph user already has the direct licences the plan's assignLicense asks for."""
+    if not isinstance(user, dict) or 'licenseAssignmentStates' not in user:
+        return False
+    direct = dict((state.get('skuId'), frozenset(state.get('disabledPlans') or ()))
+                  for state in user.get('licenseAssignmentStates') or [] if not state.get('assignedByGroup'))
+    for entry in plan.add:
+        if direct.get(entry['skuId']) != frozenset(entry['disabledPlans']):
+            return False
+    return not any(sku_id in direct for sku_id in plan.remove)
 
 
 def _is_usage_location_lag(plan, patched, error):
@@ -146,7 +237,7 @@ def _provisioning_round(client, plans, teams_plan_names):
     for plan in plans:
         requests.append({'method': 'GET', 'url': '%s?$select=id,licenseAssignmentStates' % user_path(plan.id)})
         requests.append({'method': 'GET', 'url': '%s/licenseDetails' % user_path(plan.id)})
-    responses = client.batch(requests)
+    responses = send_batch(client, requests)
     outcome = {}
     for index, plan in enumerate(plans):
         states, details = responses[2 * index], responses[2 * index + 1]

@@ -6,14 +6,21 @@
 The collection is copied into .tmp/collections/ansible_collections/m365/licensing once per
 session (the Makefile's `tree` target does the same), so the playbooks run the code as it is
 in the working tree. Every run records its task results through the result_recorder callback.
+
+Check-mode guard: every run_playbook(..., check=True) against an emulator asserts that the
+emulator's `writes` counter (/_emulator/stats) did not move. The emulator is the one passed as
+`emulator=`, else the one answering at the run's m365_graph_url when that is a loopback address.
 """
 
 import json
 import os
 import subprocess
 import sys
+import warnings
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from graph_emulator.launcher import Emulator
 from playbook_harness import PLAYBOOKS_DIR, REPO_ROOT, TESTS_DIR, PlaybookRun
@@ -23,6 +30,7 @@ ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbo
 # Credentials reach modules through options in these tests; AZURE_* from the caller's shell must not leak in.
 AZURE_VARIABLES = ('AZURE_TENANT_ID', 'AZURE_TENANT', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_SECRET',
                    'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_CLOUD_ENVIRONMENT')
+LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 
 
 @pytest.fixture(scope='session')
@@ -68,7 +76,8 @@ def run_playbook(collection_tree, tmp_path):
     """Run a playbook from tests/integration/playbooks (or a path) and return a PlaybookRun."""
     counter = [0]
 
-    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, timeout=600):
+    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, timeout=600, emulator=None):
+        watched = WriteCounter.for_run(emulator, extra_vars) if check else None
         counter[0] += 1
         results_file = tmp_path / ('results-%d.jsonl' % counter[0])
         vars_file = tmp_path / ('vars-%d.json' % counter[0])
@@ -89,6 +98,47 @@ def run_playbook(collection_tree, tmp_path):
         results = []
         if results_file.exists():
             results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
-        return PlaybookRun(completed, results)
+        run_result = PlaybookRun(completed, results)
+        if watched is not None:
+            watched.assert_unchanged(run_result)
+        return run_result
 
     return run
+
+
+class WriteCounter(object):
+    """The `writes` counter of the emulator a check-mode run talks to, read before and after the run."""
+
+    def __init__(self, read):
+        self._read = read
+        self.before = read()
+
+    @classmethod
+    def for_run(cls, emulator, extra_vars):
+        """The counter of `emulator`, else of the emulator at extra_vars' m365_graph_url; None when there is none."""
+        if emulator is not None:
+            return cls(lambda: emulator.stats()['writes'])
+        graph_url = (extra_vars or {}).get('m365_graph_url')
+        if not graph_url or urlsplit(graph_url).hostname not in LOOPBACK_HOSTS:
+            return None
+        counter = cls(lambda: emulator_writes(graph_url, (extra_vars or {}).get('m365_ca_path')))
+        return counter if counter.before is not None else None
+
+    def assert_unchanged(self, run):
+        after = self._read()
+        assert after == self.before, 'check mode wrote to the emulator: writes went from %s to %s\n%r' % (self.before, after, run)
+
+
+def emulator_writes(graph_url, ca_path):
+    """The writes counter from {graph_url}/_emulator/stats, or None when no emulator answers there."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy and no REQUESTS_CA_BUNDLE between us and the loopback emulator
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # verify=False when the test left ca_path out on purpose
+            response = session.get('%s/_emulator/stats' % graph_url.rstrip('/'), verify=ca_path or False, timeout=30)
+        return response.json()['writes'] if response.status_code == 200 else None
+    except (requests.exceptions.RequestException, ValueError, KeyError, TypeError):
+        return None
+    finally:
+        session.close()
