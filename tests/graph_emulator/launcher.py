@@ -55,7 +55,7 @@ class Emulator:
         if self.process is not None:
             raise EmulatorError('the emulator is already running')
         self._stderr = tempfile.TemporaryFile(mode='w+', encoding='utf-8', errors='replace')
-        self.process = subprocess.Popen([self.python, PACKAGE_DIR] + self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=self._stderr, env=self.env)
         try:
             self.info = self._ready_line()
@@ -65,6 +65,10 @@ class Emulator:
         self._session = requests.Session()
         self._session.trust_env = False
         return self
+
+    def command(self):
+        """The emulator's command line; a subclass may put a wrapper in front of the package."""
+        return [self.python, PACKAGE_DIR] + self.args
 
     def _ready_line(self):
         deadline = time.monotonic() + self.ready_timeout

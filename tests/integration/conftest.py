@@ -23,10 +23,9 @@ import pytest
 import requests
 
 from graph_emulator.launcher import Emulator
-from playbook_harness import PLAYBOOKS_DIR, REPO_ROOT, TESTS_DIR, PlaybookRun
+from playbook_harness import PLAYBOOKS_DIR, REPO_ROOT, TESTS_DIR, PlaybookRun, playbook_command
 
 COLLECTIONS_DIR = os.path.join(REPO_ROOT, '.tmp', 'collections')
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 # Credentials reach modules through options in these tests; AZURE_* from the caller's shell must not leak in.
 AZURE_VARIABLES = ('AZURE_TENANT_ID', 'AZURE_TENANT', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_SECRET',
                    'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_CLOUD_ENVIRONMENT')
@@ -81,17 +80,8 @@ def run_playbook(collection_tree, tmp_path):
         counter[0] += 1
         results_file = tmp_path / ('results-%d.jsonl' % counter[0])
         vars_file = tmp_path / ('vars-%d.json' % counter[0])
-        all_vars = dict(ansible_python_interpreter=sys.executable)
-        all_vars.update(extra_vars or {})
-        vars_file.write_text(json.dumps(all_vars))
         path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS_DIR, playbook)
-        command = [ANSIBLE_PLAYBOOK, path, '-e', '@%s' % vars_file]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        if verbosity:
-            command.append('-' + 'v' * verbosity)
+        command = playbook_command(path, vars_file, extra_vars, check, diff, verbosity)
         completed = subprocess.run(command, env=playbook_environment(collection_tree, results_file, env), cwd=REPO_ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                                    timeout=timeout, check=False)

@@ -3,11 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers shared by the integration tests: sample credentials, playbook results, connection vars."""
 
+import json
 import os
+import sys
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(TESTS_DIR))
 PLAYBOOKS_DIR = os.path.join(TESTS_DIR, 'playbooks')
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 
 # The automation app of the sample tenants (tests/graph_emulator/tenants/*.yml).
 CLIENT_ID = '11111111-1111-4111-8111-111111111111'
@@ -52,3 +55,19 @@ def connection_vars(emulator, client_id=CLIENT_ID, client_secret=CLIENT_SECRET):
         m365_graph_url=info['graph_url'],
         m365_ca_path=info['ca_path'],
     )
+
+
+def playbook_command(path, vars_file, extra_vars=None, check=False, diff=False, verbosity=0):
+    """Write the extra vars (with this Python as the interpreter) and return the ansible-playbook command."""
+    all_vars = dict(ansible_python_interpreter=sys.executable)
+    all_vars.update(extra_vars or {})
+    with open(str(vars_file), 'w', encoding='utf-8') as handle:
+        json.dump(all_vars, handle)
+    command = [ANSIBLE_PLAYBOOK, path, '-e', '@%s' % vars_file]
+    if check:
+        command.append('--check')
+    if diff:
+        command.append('--diff')
+    if verbosity:
+        command.append('-' + 'v' * verbosity)
+    return command

@@ -36,13 +36,12 @@ for _path in (TESTS_DIR, INTEGRATION_DIR):
         sys.path.insert(0, _path)
 
 # pylint: disable=wrong-import-position
-from graph_emulator.launcher import Emulator, EmulatorError  # noqa: E402
-from playbook_harness import CLIENT_ID, CLIENT_SECRET, PlaybookRun, connection_vars  # noqa: E402
+from graph_emulator.launcher import Emulator  # noqa: E402
+from playbook_harness import CLIENT_ID, CLIENT_SECRET, PlaybookRun, connection_vars, playbook_command  # noqa: E402
 
 PLAYBOOK = os.path.join(RELIABILITY_DIR, 'playbooks', 'teams_license.yml')
 TENANTS_DIR = os.path.join(RELIABILITY_DIR, 'tenants')
 RECORDER = os.path.join(RELIABILITY_DIR, 'recording_emulator.py')
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 CALLBACK_PLUGINS = os.path.join(INTEGRATION_DIR, 'callback_plugins')
 AZURE_VARIABLES = ('AZURE_TENANT_ID', 'AZURE_TENANT', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_SECRET',
                    'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_CLOUD_ENVIRONMENT')
@@ -75,21 +74,9 @@ class RecordingEmulator(Emulator):
             os.close(handle)
         self.token_file = token_file
 
-    def start(self):
-        # Emulator.start, with the recorder in front of the emulator package.
-        if self.process is not None:
-            raise EmulatorError('the emulator is already running')
-        self._stderr = tempfile.TemporaryFile(mode='w+', encoding='utf-8', errors='replace')
-        self.process = subprocess.Popen([self.python, RECORDER, self.token_file] + self.args, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=self._stderr, env=self.env)
-        try:
-            self.info = self._ready_line()
-        except EmulatorError:
-            self.stop()
-            raise
-        self._session = requests.Session()
-        self._session.trust_env = False
-        return self
+    def command(self):
+        # The recorder in front of the emulator package.
+        return [self.python, RECORDER, self.token_file] + self.args
 
     def issued_tokens(self):
         if not os.path.exists(self.token_file):
@@ -180,18 +167,8 @@ class PlaybookRunner(object):
         sandbox = os.path.join(self.work_dir, '%s-sandbox' % name)
         for directory in ('cwd', 'tmp', 'ansible-home', 'local-tmp', 'remote-tmp'):
             os.makedirs(os.path.join(sandbox, directory))
-        all_vars = dict(ansible_python_interpreter=sys.executable)
-        all_vars.update(extra_vars or {})
-        with open(vars_file, 'w', encoding='utf-8') as handle:
-            json.dump(all_vars, handle)
         path = playbook if os.path.isabs(playbook) else os.path.join(RELIABILITY_DIR, 'playbooks', playbook)
-        command = [ANSIBLE_PLAYBOOK, path, '-e', '@%s' % vars_file]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        if verbosity:
-            command.append('-' + 'v' * verbosity)
+        command = playbook_command(path, vars_file, extra_vars, check, diff, verbosity)
         run_env = dict(os.environ)
         for variable in AZURE_VARIABLES:
             run_env.pop(variable, None)
