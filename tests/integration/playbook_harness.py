@@ -3,9 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers shared by the integration tests: sample credentials, playbook results, connection vars."""
 
+import datetime
 import json
 import os
 import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(TESTS_DIR))
@@ -71,3 +77,14 @@ def playbook_command(path, vars_file, extra_vars=None, check=False, diff=False, 
     if verbosity:
         command.append('-' + 'v' * verbosity)
     return command
+
+
+def self_signed_certificate(common_name='m365-licensing-automation'):
+    """A new RSA key and a self-signed certificate valid for 30 days, for certificate credentials in tests."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    return key, certificate

@@ -3,33 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every way to authenticate, through a real playbook against the emulator's Entra side."""
 
-import datetime
 import time
 import uuid
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
-from playbook_harness import connection_vars
+from playbook_harness import connection_vars, self_signed_certificate
 
 pytestmark = pytest.mark.integration
 
 CERTIFICATE_PASSWORD = 'pfx-password-3e1c'
-
-
-def self_signed_certificate():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'm365-licensing-automation')])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
-    return key, certificate
 
 
 @pytest.fixture(scope='module')

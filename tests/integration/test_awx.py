@@ -12,21 +12,17 @@ awx/main/models/mixins.py):
 The playbooks then run with exactly what Controller would hand to ansible-playbook.
 """
 
-import datetime
 import os
 import re
 import tempfile
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from playbook_harness import CLIENT_ID, CLIENT_SECRET, REPO_ROOT
+from playbook_harness import CLIENT_ID, CLIENT_SECRET, REPO_ROOT, self_signed_certificate
 
 pytestmark = pytest.mark.integration
 
@@ -150,19 +146,10 @@ def test_secret_credential_authenticates(fresh_emulator, run_playbook, credentia
     assert secret not in run.output
 
 
-def self_signed_certificate():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'm365-licensing-awx')])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
-    return key, certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def test_certificate_credential_with_password_authenticates(fresh_emulator, run_playbook, credential_type, tmp_path):
     password = 'awx-key-password-51d2'
-    key, certificate_pem = self_signed_certificate()
+    key, certificate = self_signed_certificate('m365-licensing-awx')
+    certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     client_id = '77777777-7777-4777-8777-777777777777'
     fresh_emulator.register_app({'client_id': client_id, 'display_name': 'AWX certificate automation',
                                  'certificates': [certificate_pem], 'roles': ['LicenseAssignment.Read.All']})

@@ -9,7 +9,6 @@ check-mode run asserts that the emulator's write counter did not move, like the 
 fixture's guard.
 """
 
-import datetime
 import json
 import os
 import re
@@ -21,11 +20,8 @@ import tempfile
 import time
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 RELIABILITY_DIR = os.path.dirname(os.path.abspath(__file__))
 TESTS_DIR = os.path.dirname(RELIABILITY_DIR)
@@ -37,7 +33,7 @@ for _path in (TESTS_DIR, INTEGRATION_DIR):
 
 # pylint: disable=wrong-import-position
 from graph_emulator.launcher import Emulator  # noqa: E402
-from playbook_harness import CLIENT_ID, CLIENT_SECRET, PlaybookRun, connection_vars, playbook_command  # noqa: E402
+from playbook_harness import CLIENT_ID, CLIENT_SECRET, PlaybookRun, connection_vars, playbook_command, self_signed_certificate  # noqa: E402
 
 PLAYBOOK = os.path.join(RELIABILITY_DIR, 'playbooks', 'teams_license.yml')
 TENANTS_DIR = os.path.join(RELIABILITY_DIR, 'tenants')
@@ -389,12 +385,7 @@ def certificate_files(directory, password):
 
     Returns {'certificate_pem': str, 'pem': path, 'pfx': path}.
     """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'm365-licensing-reliability')])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=2)).sign(key, hashes.SHA256()))
+    key, certificate = self_signed_certificate('m365-licensing-reliability')
     certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
     encryption = serialization.BestAvailableEncryption(password.encode())
     pem = os.path.join(str(directory), 'app-encrypted.pem')
