@@ -165,9 +165,15 @@ def connection_error(url, exc, secrets=()):
     """A GraphError for a request that never got an HTTP answer."""
     reason = redact(describe_connection_error(exc), secrets)
     message = 'cannot reach %s: %s' % (url, reason)
+    # What to do depends on how the request failed; SSLError and ConnectTimeout are ConnectionErrors too.
     if isinstance(exc, requests.exceptions.SSLError):
         message += ('. TLS certificate verification failed: set ca_path to the CA bundle that signed'
                     ' the server certificate (or validate_certs: false, for tests only)')
+    elif isinstance(exc, requests.exceptions.Timeout):
+        message += '; no answer within timeout: raise timeout or check the network path'
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        message += ('; check authority_url, graph_url and cloud, and that this host can reach them through its proxy'
+                    ' and firewall')
     return GraphError(message)
 
 

@@ -37,6 +37,7 @@ def is_write(item):
 
 
 def header(headers, name):
+    """Case-insensitive header lookup on any mapping (batch item headers are plain dicts)."""
     for key, value in (headers or {}).items():
         if key.lower() == name.lower():
             return value

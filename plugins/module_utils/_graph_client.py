@@ -31,6 +31,7 @@ import threading
 import time
 
 from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import header as _header
 from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -105,15 +106,6 @@ def _host(url):
 def _origin(url):
     match = re.match(r'^([a-z]+://[^/]+)', url, flags=re.IGNORECASE)
     return match.group(1).lower() if match else url.lower()
-
-
-def _header(headers, name):
-    """Case-insensitive header lookup on any mapping (batch item headers are plain dicts)."""
-    wanted = name.lower()
-    for key, value in (headers or {}).items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def parse_retry_after(value, now):

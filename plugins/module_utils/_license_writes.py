@@ -20,6 +20,7 @@ import re
 import time
 
 from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BatchResponse, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils._license_plan import HEALTHY_ASSIGNMENT_ERRORS
 from ansible_collections.m365.licensing.plugins.module_utils._user_reads import user_path
 
 # Practitioners see the first assignLicense after a usageLocation PATCH fail for a few seconds
@@ -31,7 +32,6 @@ USAGE_LOCATION_ERROR_TEXT = 'usage location'
 
 WAIT_POLL_INTERVAL = 5.0
 GUID_IN_TEXT = re.compile(r'\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b')
-HEALTHY_ASSIGNMENT_ERRORS = (None, '', 'None')
 # Graph's answers that say the write did not happen: no need to read the user back.
 NOT_APPLIED_STATUSES = (401, 403, 404)
 VERIFY_SELECT = 'id,assignedLicenses,licenseAssignmentStates'
