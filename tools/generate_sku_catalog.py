@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 m365.licensing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Generate plugins/module_utils/_sku_data.py from Microsoft's licensing table.
+"""Generate plugins/module_utils/licensing/_sku_data.py from Microsoft's licensing table.
 
     python tools/generate_sku_catalog.py           rewrite the generated file
     python tools/generate_sku_catalog.py --check   exit 1 when the committed file is out of date
@@ -39,7 +39,7 @@ from collections import namedtuple
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSV_PATH = os.path.join('tools', 'data', 'licensing-service-plans.csv')
-OUTPUT_PATH = os.path.join('plugins', 'module_utils', '_sku_data.py')
+OUTPUT_PATH = os.path.join('plugins', 'module_utils', 'licensing', '_sku_data.py')
 COMMAND = 'python tools/generate_sku_catalog.py'
 SIZE_LIMIT = 100000
 MAX_LINE = 150

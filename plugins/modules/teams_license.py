@@ -266,15 +266,15 @@ requests:
   sample: {requests: 9, reads: 121, writes: 118, batches: 13, retries: 0, throttled: 0, token_requests: 1}
 '''
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphError
-from ansible_collections.m365.licensing.plugins.module_utils._graph_module import GraphModule
-from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._module import GraphModule
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import (
     PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, check_distinct_users, guid_names, parse_user_requests,
     tenant_skus_for_planner, user_specs)
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import check_task_rules, plan_run
-from ansible_collections.m365.licensing.plugins.module_utils._license_report import LicenseReport
-from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
-from ansible_collections.m365.licensing.plugins.module_utils._user_reads import read_users
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import check_task_rules, plan_run
+from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
+from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
 
 MAX_CONCURRENCY_LIMIT = 16
 

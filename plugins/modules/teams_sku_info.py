@@ -162,9 +162,9 @@ skus:
           sample: User
 '''
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphError
-from ansible_collections.m365.licensing.plugins.module_utils._graph_module import GraphModule
-from ansible_collections.m365.licensing.plugins.module_utils import _sku_catalog as catalog
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._module import GraphModule
+from ansible_collections.m365.licensing.plugins.module_utils.licensing import _sku_catalog as catalog
 
 
 def describe_sku(sku):

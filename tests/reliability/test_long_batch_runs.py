@@ -27,7 +27,7 @@ BUDGET = 3
 
 
 def test_an_envelope_lost_late_in_a_long_batch_run_is_retried(tmp_path):
-    from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphClient
+    from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
     with RecordingEmulator(args=emulator_args('contoso', '--latency-ms', 1000, '--batch-item-ms', 0, '--slow-seconds', 3),
                            token_file=str(tmp_path / 'tokens.txt')) as emulator:
         info, options = emulator.info, connection_vars(emulator)

@@ -67,7 +67,7 @@ def test_a_token_that_expires_between_two_attempts_is_renewed(contoso, runner):
 
 def test_a_request_retried_after_expiry_gets_a_valid_token_while_other_requests_ran(contoso):
     """Two requests share one client: the first is answered too late and retried after every token it saw expired."""
-    from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphClient
+    from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
     info = contoso.info
     options = connection_vars(contoso)
     client = GraphClient(tenant_id=info['tenant_id'], client_id=options['m365_client_id'], client_secret=options['m365_client_secret'],

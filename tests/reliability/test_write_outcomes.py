@@ -14,9 +14,10 @@ The fault soak meets these cases at random; here each one is forced:
   those whose change is there are changed, the others failed with advice to re-run.
 """
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import AuthenticationError, BatchResponse
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import UserPlan
-from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import UserPlan
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
 DOMESTIC = '0dab259f-bf13-4952-b7f8-7db8f131b28d'

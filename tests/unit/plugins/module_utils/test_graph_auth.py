@@ -21,16 +21,15 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.m365.licensing.plugins.module_utils import _graph_auth
-from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import (
-    AuthenticationError,
-    GraphError,
+from ansible_collections.m365.licensing.plugins.module_utils.graph import _auth as _graph_auth
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._auth import (
     MsalHttpClient,
     describe_token_failure,
     load_client_certificate,
     select_auth_method,
 )
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphClient
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
 
 SECRET = 'Qx8~very.secret-client-secret-value'
 PASSWORD = 'cert-password-!never-shown'

@@ -5,8 +5,8 @@
 
 import threading
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import SUSTAINED_WRITES_PER_SECOND, Pacer
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import GraphClient
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import SUSTAINED_WRITES_PER_SECOND, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
 
 TOKEN = 'token-for-batch-tests'
 GRAPH = 'https://graph.microsoft.com/v1.0'

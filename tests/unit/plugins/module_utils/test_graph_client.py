@@ -12,14 +12,12 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.m365.licensing.plugins.module_utils import _graph_auth
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import (
+from ansible_collections.m365.licensing.plugins.module_utils.graph import _auth as _graph_auth
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, ConfigurationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import (
     BACKOFF_CAP,
     CLOUDS,
-    AuthenticationError,
-    ConfigurationError,
     GraphClient,
-    GraphError,
     backoff_delay,
     parse_retry_after,
 )

@@ -5,7 +5,7 @@
 
 import pytest
 
-from ansible_collections.m365.licensing.plugins.module_utils._license_input import (
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import (
     InputError, LicenseResolver, check_distinct_users, parse_user_requests, tenant_skus_for_planner, user_specs)
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'

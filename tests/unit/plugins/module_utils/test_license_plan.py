@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import (
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import (
     TEAMS_SCOPE,
     Capabilities,
     DesiredLicense,

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from ansible_collections.m365.licensing.plugins.module_utils import _sku_catalog as catalog
-from ansible_collections.m365.licensing.plugins.module_utils._sku_catalog import (
+from ansible_collections.m365.licensing.plugins.module_utils.licensing import _sku_catalog as catalog
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._sku_catalog import (
     ResolvedSku,
     SkuResolutionError,
     SkuResolver,
@@ -26,7 +26,7 @@ from ansible_collections.m365.licensing.plugins.module_utils._sku_catalog import
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 CSV_PATH = os.path.join(REPO_ROOT, 'tools', 'data', 'licensing-service-plans.csv')
 GENERATOR = os.path.join(REPO_ROOT, 'tools', 'generate_sku_catalog.py')
-DATA_MODULE = os.path.join(REPO_ROOT, 'plugins', 'module_utils', '_sku_data.py')
+DATA_MODULE = os.path.join(REPO_ROOT, 'plugins', 'module_utils', 'licensing', '_sku_data.py')
 
 # What issue #2 and graph-facts 8.2 / 8.3 call Teams products and Teams-carrying suites.
 TEAMS_PART_NUMBERS = re.compile(

@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """teams_license reads and writes against a fake Graph client: requests sent and outcomes per user."""
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BatchResponse, GraphError
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import UserPlan
-from ansible_collections.m365.licensing.plugins.module_utils._license_writes import apply_plans, wait_for_provisioning
-from ansible_collections.m365.licensing.plugins.module_utils._user_reads import LISTING_THRESHOLD, read_users
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import UserPlan
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
+from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, read_users
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
 FORBIDDEN = {'error': {'code': 'Authorization_RequestDenied', 'message': 'Insufficient privileges'}}

@@ -13,9 +13,9 @@ __metaclass__ = type
 import re
 from collections import namedtuple
 
-from ansible_collections.m365.licensing.plugins.module_utils import _sku_catalog as catalog
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import Capabilities, DesiredLicense, UserSpec, tenant_sku_from_graph
-from ansible_collections.m365.licensing.plugins.module_utils._usage_location import UsageLocationError, normalize_usage_location
+from ansible_collections.m365.licensing.plugins.module_utils.licensing import _sku_catalog as catalog
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import Capabilities, DesiredLicense, UserSpec, tenant_sku_from_graph
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._usage_location import UsageLocationError, normalize_usage_location
 
 STATES = ('present', 'absent', 'exact')
 PSTN_CONNECTIVITY = ('calling_plan', 'direct_routing', 'operator_connect')

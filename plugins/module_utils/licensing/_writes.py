@@ -19,9 +19,10 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BatchResponse, GraphError
-from ansible_collections.m365.licensing.plugins.module_utils._license_plan import HEALTHY_ASSIGNMENT_ERRORS
-from ansible_collections.m365.licensing.plugins.module_utils._user_reads import user_path
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import HEALTHY_ASSIGNMENT_ERRORS
+from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import user_path
 
 # Practitioners see the first assignLicense after a usageLocation PATCH fail for a few seconds
 # with the usage-location error until the change replicates; a retry after about 5 s works

@@ -17,7 +17,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ansible_collections.m365.licensing.plugins.module_utils import _graph_client as graph_client
+from ansible_collections.m365.licensing.plugins.module_utils.graph import _client as graph_client
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 
 # AWX's built-in "Microsoft Azure Resource Manager" credential injects these names.
 AZURE_CLOUD_NAMES = {
@@ -80,7 +81,7 @@ class GraphModule(AnsibleModule):
             options.update(extra)
             try:
                 self._client = graph_client.GraphClient(warn=self.warn, **options)
-            except graph_client.GraphError as error:
+            except GraphError as error:
                 self.fail_graph(error)
         return self._client
 

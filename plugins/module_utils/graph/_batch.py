@@ -24,7 +24,7 @@ __metaclass__ = type
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import AuthenticationError, ConfigurationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, ConfigurationError, GraphError
 
 BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])

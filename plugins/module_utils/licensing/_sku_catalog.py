@@ -38,7 +38,7 @@ __metaclass__ = type
 import re
 from collections import namedtuple
 
-from ansible_collections.m365.licensing.plugins.module_utils._sku_data import (
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._sku_data import (
     OTHER_PRODUCT_NAMES,
     SERVICE_PLAN_IDS,
     TEAMS_PRODUCTS,

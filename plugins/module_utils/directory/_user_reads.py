@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from urllib.parse import quote
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_client import BATCH_LIMIT
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT
 
 USER_SELECT = 'id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates'
 LISTING_PAGE_SIZE = 999

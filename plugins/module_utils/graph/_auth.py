@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 m365.licensing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Access tokens for Microsoft Graph, and the errors shared with the HTTP layer.
+"""Access tokens for Microsoft Graph: one token provider class per authentication method.
 
 Private to the collection; ``_graph_client.GraphClient`` is the only caller.
 
@@ -26,6 +26,8 @@ __metaclass__ = type
 import re
 import threading
 import traceback
+
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError, redact
 
 try:
     import msal
@@ -84,69 +86,6 @@ AADSTS_HINTS = {
     'AADSTS90002': 'the tenant does not exist in this cloud: check tenant_id and cloud',
     'AADSTS700027': 'the certificate does not match one registered on the app registration',
 }
-
-REDACTED = '********'
-
-
-class GraphError(Exception):
-    """A failed Graph call: HTTP status, Graph error code, message and request-id.
-
-    ``str()`` reads "HTTP 400 Request_BadRequest: <message> (request-id ...)".
-    ``attempts`` is set when the client gave up after retrying.
-    """
-
-    def __init__(self, message, status=None, code=None, request_id=None, attempts=None):
-        super(GraphError, self).__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.attempts = attempts
-
-    def __str__(self):
-        text = self.message
-        if self.status is not None:
-            # Errors without an HTTP status (token, connection) carry their code in the message.
-            prefix = 'HTTP %s %s' % (self.status, self.code) if self.code else 'HTTP %s' % self.status
-            text = '%s: %s' % (prefix, self.message)
-        notes = []
-        if self.request_id:
-            notes.append('request-id %s' % self.request_id)
-        if self.attempts:
-            notes.append('gave up after %d attempts' % self.attempts)
-        if notes:
-            text = '%s (%s)' % (text, '; '.join(notes))
-        return text
-
-    def to_dict(self):
-        """Snake_case fields for a module result."""
-        return {
-            'message': self.message,
-            'status': self.status,
-            'code': self.code,
-            'request_id': self.request_id,
-            'attempts': self.attempts,
-        }
-
-
-class AuthenticationError(GraphError):
-    """No token could be obtained, or Graph rejected the token."""
-
-
-class ConfigurationError(GraphError, ValueError):
-    """Options that cannot work together, found before any request is sent."""
-
-
-def redact(text, secrets):
-    """Replace every secret value in ``text``; defence in depth for texts we did not write.
-
-    Values shorter than four characters are left alone: masking them would shred
-    the message, and Ansible's no_log masking covers module output anyway.
-    """
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def describe_connection_error(exc):

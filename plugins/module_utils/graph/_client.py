@@ -30,19 +30,17 @@ import re
 import threading
 import time
 
-from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer
-from ansible_collections.m365.licensing.plugins.module_utils._graph_batch import header as _header
-from ansible_collections.m365.licensing.plugins.module_utils._graph_auth import (
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header as _header
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, ConfigurationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._auth import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
     HAS_MSAL,
     HAS_REQUESTS,
     MSAL_IMPORT_ERROR,
     REQUESTS_IMPORT_ERROR,
-    AuthenticationError,
-    ConfigurationError,
     ConfidentialClientTokenProvider,
-    GraphError,
     ManagedIdentityTokenProvider,
     MsalHttpClient,
     StaticTokenProvider,
