@@ -29,6 +29,8 @@ from module_runner import connection_args, run_module
 
 DOMAIN = 'differential.onmicrosoft.com'
 TASKS = int(os.environ.get('DIFFERENTIAL_TASKS', '220'))
+# DIFFERENTIAL_COLLECT=1: list every mismatch at the end instead of stopping at the first (for exploring).
+COLLECT = [] if os.environ.get('DIFFERENTIAL_COLLECT') else None
 USERS = ('Ada', 'Ben', 'Cleo', 'Dev', 'Eli', 'Fay', 'Gina', 'Hana', 'Ivo', 'Jo', 'Lu', 'Mo', 'Nia', 'Oz', 'Pia', 'Ghost')
 LICENCES = (
     'ENTERPRISEPACK', 'SPE_E5', 'STANDARDPACK', 'phone_system', 'calling_plan_domestic', 'calling_plan_international',
@@ -167,7 +169,10 @@ def test_check_mode_predicts_the_real_run_for_generated_tasks(differential_emula
         assert emulator.stats()['writes'] == writes_before, 'check mode wrote: %r' % task
         real = run_module(teams_license.main, args)
         problems = compare(task, preview, real, before, direct_view(emulator.state()))
-        assert not problems, 'task %r\n%s' % (task, '\n'.join(problems))
+        if COLLECT is not None:
+            COLLECT.extend(problems)
+        else:
+            assert not problems, 'task %r\n%s' % (task, '\n'.join(problems))
         counts['tasks'] += 1
         counts['users'] += len(real['users'])
         counts['refused'] += 1 if real.get('failed') and real.get('errors') else 0
@@ -177,6 +182,9 @@ def test_check_mode_predicts_the_real_run_for_generated_tasks(differential_emula
     check_then_run()
     print('differential: %(tasks)d tasks, %(users)d users compared (%(changed_users)d changed, %(failed_users)d failed, '
           '%(refused)d tasks refused before any write)' % counts)
+    if COLLECT:
+        print('\n'.join(COLLECT))
+    assert not COLLECT
     assert counts['tasks'] >= min(TASKS, 200)
     # The generator must reach the interesting paths, or the comparison proves little.
     assert counts['changed_users'] > 40 and counts['failed_users'] > 20 and counts['refused'] > 5

@@ -11,7 +11,7 @@ import yaml
 from ansible_collections.m365.licensing.plugins.module_utils.licensing import _plan_rules as rules
 
 TENANTS_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'graph_emulator', 'tenants')
-EMULATOR_FIXTURES = ('contoso.yml', 'tight-seats.yml')
+EMULATOR_FIXTURES = ('contoso.yml', 'tight-seats.yml', 'differential.yml')
 
 # Plan ids from Microsoft's table (graph-facts 8.2 / 8.3); the rest are made up for these tests.
 MCOEV = '4828c8ec-dc2e-4779-b502-87ac9ce28ab7'
