@@ -32,7 +32,8 @@ options:
         C(usage_location) and C(pstn_connectivity) overriding the task-level value for that user.
       - A user listed twice with the same settings counts once; listed twice with different settings, the task fails
         before any write and names the user.
-      - A per-user key set to null (C(licenses: null), C(state: null), ...) takes the task-level value.
+      - A per-user key set to null (C(licenses), C(state), C(usage_location) or C(pstn_connectivity)) takes the
+        task-level value.
     type: list
     elements: raw
   licenses:
@@ -77,8 +78,8 @@ options:
       - Without it, a user with no usage location who needs a new licence fails with that reason, before any write
         to that user.
       - A user who already has a different usage location and holds a Calling Plan (directly or from a group) fails
-        with the reason, before any write to that user, unless O(move_calling_plan_users=true): a Calling Plan and
-        the user's phone numbers are bound to a country.
+        with the reason, before any write to that user, unless O(move_calling_plan_users=true), because a Calling Plan
+        and the user's phone numbers are bound to a country.
     type: str
   move_calling_plan_users:
     description:

@@ -128,15 +128,15 @@ def compare(task, preview, real, before, after):
     """Every difference between the promise and the run, as readable lines."""
     problems = []
     if bool(preview.get('failed')) != bool(real.get('failed')):
-        problems.append('task failed: check %s, real %s (%s / %s)' % (preview.get('failed'), real.get('failed'),
-                                                                       preview.get('msg'), real.get('msg')))
+        problems.append('task failed: check %s, real %s (%s / %s)'
+                        % (preview.get('failed'), real.get('failed'), preview.get('msg'), real.get('msg')))
     predicted_users = [entry['user'] for entry in preview['users']]
     if predicted_users != [entry['user'] for entry in real['users']]:
         problems.append('users differ: %r / %r' % (predicted_users, [entry['user'] for entry in real['users']]))
     for promised, done in zip(preview['users'], real['users']):
         if user_outcome(promised) != user_outcome(done):
-            problems.append('%s: check %r (%s) / real %r (%s)' % (promised['user'], user_outcome(promised), promised['error'],
-                                                                   user_outcome(done), done['error']))
+            problems.append('%s: check %r (%s) / real %r (%s)'
+                            % (promised['user'], user_outcome(promised), promised['error'], user_outcome(done), done['error']))
     expected = predicted_view(before, preview)
     for upn in sorted(after):
         if expected.get(upn) != after[upn]:

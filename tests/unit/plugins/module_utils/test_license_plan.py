@@ -66,8 +66,8 @@ def tenant(**available):
     skus = [
         _sku(E3, 'ENTERPRISEPACK', 'suite', {P_TEAMS1: 'TEAMS1', P_MCOSTANDARD: 'MCOSTANDARD', P_EXCHANGE: 'EXCHANGE_S_ENTERPRISE'}),
         _sku(E5, 'ENTERPRISEPREMIUM', 'suite', {P_TEAMS1: 'TEAMS1', P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV'}),
-        _sku(E5_MINUTES, 'SPE_E5_CALLINGMINUTES', 'suite', {P_TEAMS1: 'TEAMS1', P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV',
-                                                             P_MCOPSTN8: 'MCOPSTN8'}),
+        _sku(E5_MINUTES, 'SPE_E5_CALLINGMINUTES', 'suite',
+             {P_TEAMS1: 'TEAMS1', P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV', P_MCOPSTN8: 'MCOPSTN8'}),
         _sku(PHONE, 'MCOEV', 'phone_system', {P_MCOEV: 'MCOEV'}),
         _sku(DOMESTIC, 'MCOPSTN1', 'calling_plan', {P_MCOPSTN1: 'MCOPSTN1'}),
         _sku(INTERNATIONAL, 'MCOPSTN2', 'calling_plan', {P_MCOPSTN2: 'MCOPSTN2'}),
