@@ -216,6 +216,13 @@ EXAMPLES = r'''
       - user: nestor.wilke@contoso.com
         licenses: [phone_system, calling_plan_domestic]
 
+- name: Staff relocated to the UK office, Calling Plan holders included (their Calling Plan is bound to the old country)
+  m365.licensing.teams_license:
+    users: "{{ relocated_to_uk }}"
+    licenses: [phone_system]
+    usage_location: GB
+    move_calling_plan_users: true
+
 - name: Resource account for an auto attendant, waiting until Teams has provisioned it
   m365.licensing.teams_license:
     user: aa-reception@contoso.com
