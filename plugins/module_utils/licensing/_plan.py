@@ -47,17 +47,19 @@ Outputs
 'disabledPlans'}]``: new SKUs and in-place plan changes), ``remove`` (``[skuId]``),
 ``usage_location`` (value to PATCH or None), ``seats_needed`` (skuIds newly added);
 for the report ``added`` / ``removed`` / ``plans_changed`` (sorted part numbers),
-``inherited`` (``[{'sku': part number, 'group': group id}]``), ``warnings``, ``error``;
+``inherited`` (``[{'sku': part number, 'group': group id, 'group_name': name or None}]``), ``warnings``, ``error``;
 for diff mode ``before`` / ``after`` (``{'licenses': ['PART', 'PART (disabled: PLAN_A, PLAN_B)'],
 'inherited_licenses': [...], 'usage_location': ...}``, None when the user was not found).
-``changed``, ``status`` ('changed' / 'unchanged' / 'failed'), ``assign_body()`` (None when
-no licence changes), ``fail(message)`` (drops every write: also for Graph errors found later),
+``changed``, ``status`` ('changed' / 'unchanged' / 'failed' / 'not_attempted'), ``assign_body()``
+(None when no licence changes), ``fail(message)`` (drops every write Graph has not accepted: what
+the writers marked ``usage_location_written`` / ``licences_written`` stays in the report),
+``mark_not_attempted(reason)`` (the task stopped before writing to this user),
 ``report()`` (one entry of the module's ``users`` return value; ``usage_location_set`` is the
 value PATCHed or None).
 ``RunPlan``: ``users`` (UserPlans in input order), ``seats`` (``{part number:
 {'available_before', 'needed', 'freed', 'available_after'}}``), ``shortages`` (messages, both
 modes), ``task_errors`` (the shortages in strict mode: stop before any write), ``changed``,
-``summary`` (``{'total', 'changed', 'unchanged', 'failed'}``).
+``summary`` (``{'total', 'changed', 'unchanged', 'failed', 'not_attempted', 'failed_after_writes'}``).
 
 Task-level versus user-level
 ----------------------------
@@ -72,10 +74,13 @@ These rules look at the licence set as it would be assigned to a user holding no
 In ``strict`` mode a seat shortage is task-level too (``RunPlan.task_errors``).
 
 User-level (``UserPlan.error``; that user gets no write at all): not found; no usage
-location when a new licence is needed and none is given; ``absent`` on a licence held only
-through a group; a Teams rule that the after-state breaks because of what the user holds
-(e.g. a second Calling Plan next to a held one; a Calling Plan once Phone System is removed);
-in ``partial`` mode, no seat left. A rule that was already broken before the run and that
+location when a new licence is needed and none is given; a ``usage_location`` that would move a
+user holding a Calling Plan to another country (unless ``move_calling_plan_users``); ``absent``
+on a licence held only through a group; a Teams rule that the after-state breaks because of what
+the user holds (e.g. a second Calling Plan next to a held one; a Calling Plan once Phone System
+is removed); a service-plan dependency or exclusion Graph would refuse (``_plan_rules``: e.g.
+Teams Phone without a suite that carries Teams); in ``partial`` mode, no seat left. Advice never
+tells to add a licence the task already lists: it says why that licence is not in force. A rule that was already broken before the run and that
 the plan neither creates nor widens is a warning, so that a legacy state never blocks an
 unrelated change; a no-op user is therefore never failed by the Teams rules.
 ``absent`` on a licence held directly and through a group removes the direct copy and warns
@@ -666,6 +671,8 @@ def _asked_but_not_in_force(plan, names, desired, after_direct, inherited, skus,
 
 def _plan_rule_error(plan, desired, direct, after_direct, inherited, skus, current):
     """The refusal Graph would give for the user's new licence set (dependencies, exclusions), or None."""
+    if not (plan.add or plan.remove):
+        return None     # no licence change: Graph is not asked anything
     sku_plans = dict((sku_id, sku.plans) for sku_id, sku in skus.items())
     before = enabled_plans(_held_for_rules(direct, inherited), sku_plans)
     after = enabled_plans(_held_for_rules(after_direct, inherited), sku_plans)
