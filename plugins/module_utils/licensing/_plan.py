@@ -606,7 +606,11 @@ def _usage_location_error(plan, spec, current, held, skus, caps):
 
 def _country_move_error(plan, spec, current_location, held, skus, caps):
     """A Calling Plan (and the user's phone numbers) belong to one country: never move such a user silently."""
-    if plan.usage_location is None or current_location is None or spec.move_calling_plan_users:
+    if plan.usage_location is None or current_location is None:
+        return None
+    # Never silent: a country change is worth a line even where it is allowed.
+    plan.warnings.append('usage location changes from %s to %s' % (current_location, plan.usage_location))
+    if spec.move_calling_plan_users:
         return None
     calling = sorted(set(_part_number(sku_id, skus) for sku_id, disabled, _group in held
                          if _capability_plans(skus.get(sku_id), disabled, caps.calling_plan)))

@@ -401,6 +401,7 @@ def test_moving_a_calling_plan_user_is_allowed_when_the_task_says_so():
 def test_moving_a_user_without_a_calling_plan_is_allowed():
     plan = plan_user(spec(AUDIO, usage_location='US'), graph_user(location='FR', direct={E3: []}), SKUS)
     assert plan.error is None and plan.usage_location == 'US'
+    assert plan.warnings == ['usage location changes from FR to US']
 
 
 def test_a_calling_plan_inherited_from_a_group_also_blocks_a_silent_move():
