@@ -160,8 +160,8 @@ def test_users_without_a_calling_plan_may_change_country(fresh, play):
     real, _run = play(users=[upn('OliverS'), upn('EmmaD')], licenses=[], usage_location='US')
     assert [entry['usage_location_set'] for entry in real['users']] == ['US', 'US'] and writes(fresh) == 2
     # Allowed, but never silent.
-    assert [entry['warnings'] for entry in real['users']] == [['usage location changes from GB to US'],
-                                                               ['usage location changes from FR to US']]
+    warnings = [entry['warnings'] for entry in real['users']]
+    assert warnings == [['usage location changes from GB to US'], ['usage location changes from FR to US']]
 
 
 def test_state_exact_without_licenses_fails_before_any_request(fresh, play):
