@@ -494,8 +494,9 @@ class UserPlan:
         if not self.licences_written:
             self.add, self.remove, self.seats_needed = [], [], []
             self.added, self.removed, self.plans_changed = [], [], []
-        if self.before is not None and not self.written:
-            self.after = copy.deepcopy(self.before)
+        if self.before is not None and not self.licences_written:
+            # Diff mode shows what Graph accepted: the usage location alone, or nothing.
+            self.after = dict(copy.deepcopy(self.before), usage_location=self.usage_location or self.before['usage_location'])
 
     def mark_not_attempted(self, reason):
         """The task stopped before writing to this user (a task-level refusal or a fatal stop)."""

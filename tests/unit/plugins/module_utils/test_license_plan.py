@@ -451,6 +451,7 @@ def test_a_failure_after_a_usage_location_write_keeps_it_in_the_report():
     plan.fail('assignLicense refused')
     report = plan.report()
     assert report['status'] == 'failed' and report['usage_location_set'] == 'GB' and report['added'] == []
+    assert plan.after == dict(plan.before, usage_location='GB')
 
 
 def test_a_failure_after_the_licence_write_keeps_what_was_added():
