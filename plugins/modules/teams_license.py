@@ -32,6 +32,8 @@ options:
         C(usage_location) and C(pstn_connectivity) overriding the task-level value for that user.
       - A user listed twice with the same settings counts once; listed twice with different settings, the task fails
         before any write and names the user.
+      - A per-user key set to null (C(licenses), C(state), C(usage_location) or C(pstn_connectivity)) takes the
+        task-level value.
     type: list
     elements: raw
   licenses:
@@ -44,9 +46,13 @@ options:
       - A reference that matches no licence of the tenant, or matches two, fails the task before any write and lists
         the tenant's licences.
       - Use M(m365.licensing.teams_sku_info) to see the tenant's licences, aliases and plans.
+      - Leaving it out is not the same as an empty list. With O(state=exact) the list must be given (here or per
+        user); V([]) then means "none", so every licence in O(exact_scope) held directly is removed. With
+        O(exact_scope=all) an empty list is refused unless O(allow_removing_all_licenses=true).
+      - A licence whose C(enabled_plans) is empty (or whose C(disabled_plans) names every plan) switches off all its
+        service plans; that is refused unless O(allow_disabling_all_plans=true).
     type: list
     elements: raw
-    default: []
   state:
     description:
       - V(present) adds the licences users lack and brings disabled plans to what is asked, in place.
@@ -71,7 +77,29 @@ options:
         are assigned, where it is missing or different. Graph refuses licences to users without one.
       - Without it, a user with no usage location who needs a new licence fails with that reason, before any write
         to that user.
+      - A user who already has a different usage location and holds a Calling Plan (directly or from a group) fails
+        with the reason, before any write to that user, unless O(move_calling_plan_users=true), because a Calling Plan
+        and the user's phone numbers are bound to a country.
     type: str
+  move_calling_plan_users:
+    description:
+      - Allow O(usage_location) to move users who hold a Calling Plan from one country to another.
+    type: bool
+    default: false
+  allow_removing_all_licenses:
+    description:
+      - Allow O(state=exact) with O(exact_scope=all) and an empty O(licenses) list, which removes every licence
+        assigned directly to the users (mailbox and files included). Without it such a task is refused before any
+        write, with the count of licences it would remove.
+    type: bool
+    default: false
+  allow_disabling_all_plans:
+    description:
+      - Allow a licence whose C(enabled_plans) is empty (or whose C(disabled_plans) names every plan), which switches
+        off every service plan of it. Without it such a task is refused before any write, with the count of users
+        holding that licence.
+    type: bool
+    default: false
   pstn_connectivity:
     description:
       - How the users reach the phone network. Users on V(direct_routing) or V(operator_connect) need Teams Phone
@@ -93,7 +121,7 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true).
+      - Seconds to wait with O(wait=true), from 1 to 86400. The last poll happens at the deadline.
     type: int
     default: 600
   max_concurrency:
@@ -188,6 +216,13 @@ EXAMPLES = r'''
       - user: nestor.wilke@contoso.com
         licenses: [phone_system, calling_plan_domestic]
 
+- name: Staff relocated to the UK office, Calling Plan holders included (their Calling Plan is bound to the old country)
+  m365.licensing.teams_license:
+    users: "{{ relocated_to_uk }}"
+    licenses: [phone_system]
+    usage_location: GB
+    move_calling_plan_users: true
+
 - name: Resource account for an auto attendant, waiting until Teams has provisioned it
   m365.licensing.teams_license:
     user: aa-reception@contoso.com
@@ -199,7 +234,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 users:
-  description: One entry per distinct user, in input order.
+  description: One entry per distinct user, in input order, on every path (a task refused before reading the users
+    lists them as V(not_attempted)).
   returned: always
   type: list
   elements: dict
@@ -213,7 +249,14 @@ users:
       type: str
       sample: 87d349ed-44d7-43e1-9a83-5f2406dee5bd
     status:
-      description: V(changed), V(unchanged) or V(failed). In check mode, V(changed) means a change would be made.
+      description:
+        - V(changed), V(unchanged), V(failed) or V(not_attempted). In check mode, V(changed) means a change would be
+          made, and a user who would fail is V(failed) with the same message as the real run.
+        - V(not_attempted) means the task stopped before writing anything to this user (a task-level refusal such as a
+          seat shortage, or a stop on an error no retry can fix); C(error) says why.
+        - A V(failed) user may still have had some writes accepted (a usage location set before Graph refused the
+          licences, licences written before O(wait) ran out); C(usage_location_set), C(added), C(removed) and
+          C(plans_changed) always show what Graph accepted.
       type: str
       sample: changed
     added:
@@ -232,12 +275,15 @@ users:
       elements: str
       sample: []
     inherited:
-      description: Licences the user inherits from a group, never removed by this module.
+      description:
+        - Licences the user inherits from a group, never removed by this module, with the group's object id and
+          display name (C(group_name) is null when the app may not read groups, for example without
+          C(GroupMember.Read.All)).
       type: list
       elements: dict
-      sample: [{sku: MCOEV, group: 2f4c1a7e-5a8b-4c47-9f3c-1f8a0b6c2d10}]
+      sample: [{sku: MCOEV, group: 2f4c1a7e-5a8b-4c47-9f3c-1f8a0b6c2d10, group_name: Teams Phone Users}]
     usage_location_set:
-      description: The usage location set on the user, or null.
+      description: The usage location set on the user (or, in check mode, that would be set), or null.
       type: str
       sample: US
     warnings:
@@ -250,10 +296,12 @@ users:
       type: str
       sample: null
 summary:
-  description: Counts of users by status.
+  description:
+    - Counts of users by status; C(total) is the number of distinct users, on every path, refusals included.
+    - C(failed_after_writes) counts failed users for whom Graph accepted some writes (also counted in C(failed)).
   returned: always
   type: dict
-  sample: {total: 120, changed: 118, unchanged: 2, failed: 0}
+  sample: {total: 120, changed: 118, unchanged: 2, failed: 0, not_attempted: 0, failed_after_writes: 0}
 seats:
   description: Per licence part number with a demand in this task, seats available before, needed, freed and after.
   returned: always
@@ -270,23 +318,29 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._errors impor
 from ansible_collections.m365.licensing.plugins.module_utils.graph._module import GraphModule
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import (
     PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, check_distinct_users, guid_names, parse_user_requests,
-    tenant_skus_for_planner, user_specs)
+    tenant_skus_for_planner, user_references, user_specs)
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._destructive import destructive_refusals
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import check_task_rules, plan_run
 from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
+from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import read_group_names
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
 
 MAX_CONCURRENCY_LIMIT = 16
+WAIT_TIMEOUT_LIMIT = 86400
 
 
 def argument_spec():
     return dict(
         user=dict(type='str'),
         users=dict(type='list', elements='raw'),
-        licenses=dict(type='list', elements='raw', default=[]),
+        licenses=dict(type='list', elements='raw'),
         state=dict(type='str', choices=['present', 'absent', 'exact'], default='present'),
         exact_scope=dict(type='str', choices=['teams', 'all'], default='teams'),
         usage_location=dict(type='str'),
+        move_calling_plan_users=dict(type='bool', default=False),
+        allow_removing_all_licenses=dict(type='bool', default=False),
+        allow_disabling_all_plans=dict(type='bool', default=False),
         pstn_connectivity=dict(type='str', choices=['calling_plan', 'direct_routing', 'operator_connect']),
         seat_check=dict(type='str', choices=['strict', 'partial'], default='strict'),
         wait=dict(type='bool', default=False),
@@ -295,11 +349,36 @@ def argument_spec():
     )
 
 
-def read_tenant(module, client):
+def read_tenant(module, report, client):
     try:
         return client.get_paged('/subscribedSkus')
     except GraphError as error:
-        module.fail_graph(error, prefix="cannot read the tenant's subscribed SKUs (nothing was changed)")
+        module.fail_graph(error, prefix="cannot read the tenant's subscribed SKUs (nothing was changed)", **report.result())
+
+
+def option_errors(params):
+    """Bounds of this module's own options, checked before anything is read or written."""
+    errors = []
+    if not 1 <= params['max_concurrency'] <= MAX_CONCURRENCY_LIMIT:
+        errors.append('max_concurrency must be between 1 and %d, got %s' % (MAX_CONCURRENCY_LIMIT, params['max_concurrency']))
+    if not 1 <= params['wait_timeout'] <= WAIT_TIMEOUT_LIMIT:
+        errors.append('wait_timeout must be a number of seconds from 1 to %d, got %s' % (WAIT_TIMEOUT_LIMIT, params['wait_timeout']))
+    return errors
+
+
+def group_names_of(module, report, client, users):
+    """{group id: displayName} of the groups the users inherit licences from, read once each."""
+    group_ids = sorted(set(state['assignedByGroup'] for user in users if user
+                           for state in user.get('licenseAssignmentStates') or [] if state.get('assignedByGroup')))
+    if not group_ids:
+        return {}
+    try:
+        return read_group_names(client, group_ids)
+    except GraphError as error:
+        # Names are a courtesy: a missing GroupMember.Read.All must not stop the licensing itself.
+        report.add_warnings(['cannot read the names of %d groups (%s): inherited licences name their group by id; grant '
+                             'GroupMember.Read.All to see the names' % (len(group_ids), error.code or error.status)])
+        return {}
 
 
 def plan_task(module, report, specs, tenant_skus, client):
@@ -315,35 +394,41 @@ def plan_task(module, report, specs, tenant_skus, client):
         check_distinct_users(specs, reads.current)
     except InputError as error:
         report.fail_before_writes([str(error)])
-    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES)
+    group_names = group_names_of(module, report, client, [reads.current(spec.user) for spec in specs])
+    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES,
+                   group_names)
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:
             plan.fail('user %s: cannot read the user: %s' % (spec.user, reads.error(spec.user)))
-    return run
+    return run, skus
 
 
 def main():
     module = GraphModule(argument_spec=argument_spec(), mutually_exclusive=[('user', 'users')],
                          required_one_of=[('user', 'users')], supports_check_mode=True)
     params = module.params
-    if not 1 <= params['max_concurrency'] <= MAX_CONCURRENCY_LIMIT:
-        module.fail_json(msg='max_concurrency must be between 1 and %d' % MAX_CONCURRENCY_LIMIT)
     report = LicenseReport(module)
+    report.expect_users(user_references(params))
+    if option_errors(params):
+        report.fail_before_writes(option_errors(params))
     try:
         requests = parse_user_requests(params)
     except InputError as error:
         report.fail_before_writes([str(error)])
+    report.expect_users([request.user for request in requests])
     client = module.client(max_concurrency=params['max_concurrency'])
-    resolver = LicenseResolver(read_tenant(module, client))
+    resolver = LicenseResolver(read_tenant(module, report, client))
     try:
-        specs = user_specs(requests, resolver, params['exact_scope'])
+        specs = user_specs(requests, resolver, params['exact_scope'], params['move_calling_plan_users'])
     except InputError as error:
         report.fail_before_writes([str(error)])
     report.add_warnings(resolver.warnings)
-    run = plan_task(module, report, specs, resolver.tenant_skus, client)
+    run, skus = plan_task(module, report, specs, resolver.tenant_skus, client)
     report.set_plan(run)
-    if run.task_errors:
-        report.fail_before_writes(run.task_errors)
+    refusals = run.task_errors + destructive_refusals(specs, run, skus, params['allow_removing_all_licenses'],
+                                                      params['allow_disabling_all_plans'])
+    if refusals:
+        report.fail_before_writes(refusals)
     if not module.check_mode:
         names = guid_names(resolver.tenant_skus)
         report.writes_applied = apply_plans(client, run.users, names).applied

@@ -8,6 +8,7 @@ Every assertion on the outcome reads the emulator's state, not only what the mod
 """
 
 import os
+import re
 import time
 
 import pytest
@@ -89,7 +90,8 @@ def test_bulk_assignment_from_a_file_with_the_user_playbook(fresh_emulator, run_
     for name in OFFICE_STAFF:
         assert {'ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1'} <= held(fresh_emulator, name)
     assert consumed(fresh_emulator, 'MCOEV') == phone_before + len(OFFICE_STAFF)
-    assert result['summary'] == {'total': 12, 'changed': 12, 'unchanged': 0, 'failed': 0}
+    assert result['summary'] == {'total': 12, 'changed': 12, 'unchanged': 0, 'failed': 0, 'not_attempted': 0,
+                                 'failed_after_writes': 0}
     assert result['seats']['MCOEV']['needed'] == 12
     assert result['seats']['MCOEV']['available_after'] == result['seats']['MCOEV']['available_before'] - 12
     # The preview's diff shows each user before and after.
@@ -171,7 +173,8 @@ def test_a_failed_user_does_not_stop_the_others_and_a_rerun_converges(fresh_emul
     run = run_playbook('teams_license.yml', extra)
     assert run.rc != 0
     result = run.task('Licences')['result']
-    assert result['summary'] == {'total': 4, 'changed': 2, 'unchanged': 0, 'failed': 2}
+    assert result['summary'] == {'total': 4, 'changed': 2, 'unchanged': 0, 'failed': 2, 'not_attempted': 0,
+                                 'failed_after_writes': 0}
     assert 'YukiT' in result['msg'] and 'no usage location' in result['msg'] and 'ghost' in result['msg']
     assert 'MCOEV' in held(fresh_emulator, 'AdeleV') and 'MCOEV' in held(fresh_emulator, 'AlexW')
     assert held(fresh_emulator, 'YukiT') == set()
@@ -185,15 +188,16 @@ def test_a_failed_user_does_not_stop_the_others_and_a_rerun_converges(fresh_emul
     assert tenant_user(fresh_emulator, 'YukiT')['usageLocation'] == 'JP'
 
 
-def test_graph_errors_name_plans_and_licences_instead_of_guids(fresh_emulator, run_playbook):
+def test_a_plan_dependency_is_refused_before_writing_naming_plans_and_licences(fresh_emulator, run_playbook):
     # Teams Phone needs a Teams or Skype plan from a suite (Graph's DependencyViolation): a new hire
-    # without E3 fails, and the message names the plans rather than quoting their GUIDs.
+    # without E3 fails before any write, and the message names plans and licences, never GUIDs.
+    writes_before = fresh_emulator.stats()['writes']
     run = run_playbook('teams_license.yml', scenario(fresh_emulator, user=upn('SamT'), licenses=['phone_system']))
     assert run.rc != 0
     message = run.task('Licences')['result']['users'][0]['error']
-    assert 'depends on the service plan(s)' in message
-    assert 'MCOEV (4828c8ec-dc2e-4779-b502-87ac9ce28ab7)' in message and 'TEAMS1 (57ff2da0' in message
-    assert held(fresh_emulator, 'SamT') == set()
+    assert 'service plan MCOEV needs one of MCOSTANDARD' in message and 'TEAMS1' in message
+    assert 'ENTERPRISEPACK' in message and not re.search(r'[0-9a-f]{8}-[0-9a-f]{4}-', message)
+    assert held(fresh_emulator, 'SamT') == set() and fresh_emulator.stats()['writes'] == writes_before
 
 
 def test_group_inherited_licence_is_never_removed(fresh_emulator, run_playbook):
@@ -244,7 +248,8 @@ def test_seat_shortage_in_partial_mode_licenses_users_in_order(tight_emulator, r
     run = run_playbook('teams_license.yml', extra)
     assert run.rc != 0
     result = run.task('Licences')['result']
-    assert result['summary'] == {'total': 10, 'changed': 9, 'unchanged': 0, 'failed': 1}
+    assert result['summary'] == {'total': 10, 'changed': 9, 'unchanged': 0, 'failed': 1, 'not_attempted': 0,
+                                 'failed_after_writes': 0}
     assert result['users'][-1]['status'] == 'failed' and 'no seat left' in result['users'][-1]['error']
     skus = dict((sku['skuPartNumber'], sku) for sku in tight_emulator.state()['skus'])
     assert skus['MCOEV']['consumedUnits'] == skus['MCOEV']['prepaidUnits']['enabled']

@@ -113,7 +113,8 @@ def test_every_user_converges_through_faults_and_a_second_run_writes_nothing(var
 
         assert first.rc == 0, first
         assert result['changed'] is True
-        assert result['summary'] == dict(total=variant.users, changed=variant.users, unchanged=0, failed=0)
+        assert result['summary'] == dict(total=variant.users, changed=variant.users, unchanged=0, failed=0, not_attempted=0,
+                                         failed_after_writes=0)
         held = licences_by_user(after)
         wrong = sorted(upn for upn in held if held[upn] != DESIRED)
         assert not wrong, '%d users do not hold %s, e.g. %s' % (len(wrong), sorted(DESIRED), [(upn, sorted(held[upn])) for upn in wrong[:5]])
@@ -131,7 +132,8 @@ def test_every_user_converges_through_faults_and_a_second_run_writes_nothing(var
         again = task_result(second)
         assert second.rc == 0, second
         assert again['changed'] is False
-        assert again['summary'] == dict(total=variant.users, changed=0, unchanged=variant.users, failed=0)
+        assert again['summary'] == dict(total=variant.users, changed=0, unchanged=variant.users, failed=0, not_attempted=0,
+                                        failed_after_writes=0)
         assert again['requests']['writes'] == 0
         assert emulator.stats()['writes'] == writes_after_first, 'the second run wrote to the tenant'
         assert licences_by_user(emulator.state()) == held

@@ -83,10 +83,28 @@ def check_user_reference(reference):
                          % reference)
 
 
+def user_references(params):
+    """Every distinct user reference the task names, read leniently (to report users of a refused task)."""
+    items = [params.get('user')] if params.get('user') is not None else list(params.get('users') or [])
+    references = []
+    for item in items:
+        reference = item.get('user') if isinstance(item, dict) else item
+        if isinstance(reference, str) and reference.strip() and reference.strip().lower() not in [
+                known.lower() for known in references]:
+            references.append(reference.strip())
+    return references
+
+
 def parse_user_requests(params):
-    """The task's users as UserRequests in input order, duplicates merged, conflicts refused."""
+    """The task's users as UserRequests in input order, duplicates merged, conflicts refused.
+
+    A licence list left out (the task's ``licenses`` or a user's) is not an empty list: a user's
+    ``licenses: null`` takes the task's value, and ``state: exact`` without any list is refused,
+    because "exact" over an omitted list would remove licences nobody asked to remove.
+    """
+    task_licenses = params.get('licenses')
     defaults = dict(
-        licenses=parse_license_requests(params.get('licenses'), 'licenses'),
+        licenses=None if task_licenses is None else parse_license_requests(task_licenses, 'licenses'),
         state=params.get('state') or 'present',
         usage_location=params.get('usage_location'),
         pstn_connectivity=params.get('pstn_connectivity'),
@@ -114,12 +132,19 @@ def _user_request(item, defaults):
     reference = reference.strip()
     check_user_reference(reference)
     values = dict(defaults)
-    if 'licenses' in overrides:
+    # null means "the task's value", for licenses as for every other per-user key.
+    if overrides.get('licenses') is not None:
         values['licenses'] = parse_license_requests(overrides['licenses'], 'licenses of user %s' % reference)
     for key in ('state', 'usage_location', 'pstn_connectivity'):
         if overrides.get(key) is not None:
             values[key] = overrides[key]
     _check_choice(values['state'], STATES, 'state', reference)
+    if values['licenses'] is None:
+        if values['state'] == 'exact':
+            raise InputError('state exact needs licenses (user %s): list the licences the users must hold within '
+                             'exact_scope; licenses: [] means none of them, and removes every one the users hold '
+                             'directly' % reference)
+        values['licenses'] = ()
     if values['pstn_connectivity'] is not None:
         _check_choice(values['pstn_connectivity'], PSTN_CONNECTIVITY, 'pstn_connectivity', reference)
     try:
@@ -188,12 +213,12 @@ class LicenseResolver(object):
             raise InputError(str(error))
 
 
-def user_specs(requests, resolver, exact_scope):
+def user_specs(requests, resolver, exact_scope, move_calling_plan_users=False):
     """The planner's UserSpecs, with every licence resolved against the tenant."""
     return [UserSpec(user=request.user, state=request.state,
                      licenses=tuple(resolver.desired_license(license) for license in request.licenses),
                      usage_location=request.usage_location, pstn_connectivity=request.pstn_connectivity,
-                     exact_scope=exact_scope)
+                     exact_scope=exact_scope, move_calling_plan_users=move_calling_plan_users)
             for request in requests]
 
 

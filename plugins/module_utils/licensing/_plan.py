@@ -47,17 +47,19 @@ Outputs
 'disabledPlans'}]``: new SKUs and in-place plan changes), ``remove`` (``[skuId]``),
 ``usage_location`` (value to PATCH or None), ``seats_needed`` (skuIds newly added);
 for the report ``added`` / ``removed`` / ``plans_changed`` (sorted part numbers),
-``inherited`` (``[{'sku': part number, 'group': group id}]``), ``warnings``, ``error``;
+``inherited`` (``[{'sku': part number, 'group': group id, 'group_name': name or None}]``), ``warnings``, ``error``;
 for diff mode ``before`` / ``after`` (``{'licenses': ['PART', 'PART (disabled: PLAN_A, PLAN_B)'],
 'inherited_licenses': [...], 'usage_location': ...}``, None when the user was not found).
-``changed``, ``status`` ('changed' / 'unchanged' / 'failed'), ``assign_body()`` (None when
-no licence changes), ``fail(message)`` (drops every write: also for Graph errors found later),
+``changed``, ``status`` ('changed' / 'unchanged' / 'failed' / 'not_attempted'), ``assign_body()``
+(None when no licence changes), ``fail(message)`` (drops every write Graph has not accepted: what
+the writers marked ``usage_location_written`` / ``licences_written`` stays in the report),
+``mark_not_attempted(reason)`` (the task stopped before writing to this user),
 ``report()`` (one entry of the module's ``users`` return value; ``usage_location_set`` is the
 value PATCHed or None).
 ``RunPlan``: ``users`` (UserPlans in input order), ``seats`` (``{part number:
 {'available_before', 'needed', 'freed', 'available_after'}}``), ``shortages`` (messages, both
 modes), ``task_errors`` (the shortages in strict mode: stop before any write), ``changed``,
-``summary`` (``{'total', 'changed', 'unchanged', 'failed'}``).
+``summary`` (``{'total', 'changed', 'unchanged', 'failed', 'not_attempted', 'failed_after_writes'}``).
 
 Task-level versus user-level
 ----------------------------
@@ -72,10 +74,13 @@ These rules look at the licence set as it would be assigned to a user holding no
 In ``strict`` mode a seat shortage is task-level too (``RunPlan.task_errors``).
 
 User-level (``UserPlan.error``; that user gets no write at all): not found; no usage
-location when a new licence is needed and none is given; ``absent`` on a licence held only
-through a group; a Teams rule that the after-state breaks because of what the user holds
-(e.g. a second Calling Plan next to a held one; a Calling Plan once Phone System is removed);
-in ``partial`` mode, no seat left. A rule that was already broken before the run and that
+location when a new licence is needed and none is given; a ``usage_location`` that would move a
+user holding a Calling Plan to another country (unless ``move_calling_plan_users``); ``absent``
+on a licence held only through a group; a Teams rule that the after-state breaks because of what
+the user holds (e.g. a second Calling Plan next to a held one; a Calling Plan once Phone System
+is removed); a service-plan dependency or exclusion Graph would refuse (``_plan_rules``: e.g.
+Teams Phone without a suite that carries Teams); in ``partial`` mode, no seat left. Advice never
+tells to add a licence the task already lists: it says why that licence is not in force. A rule that was already broken before the run and that
 the plan neither creates nor widens is a warning, so that a legacy state never blocks an
 unrelated change; a no-op user is therefore never failed by the Teams rules.
 ``absent`` on a licence held directly and through a group removes the direct copy and warns
@@ -108,6 +113,9 @@ import copy
 import re
 from collections import namedtuple
 
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan_rules import (
+    carriers_of, describe, enabled_plans, new_violations)
+
 CATEGORIES = frozenset((
     'phone_system', 'calling_plan', 'audio_conferencing', 'communications_credits',
     'resource_account', 'teams_voice_bundle', 'teams_addon', 'suite', 'other',
@@ -135,8 +143,8 @@ TenantSku = namedtuple('TenantSku', (
     'capability_status', 'available', 'enabled_units'), defaults=(None,))
 DesiredLicense = namedtuple('DesiredLicense', ('sku_id', 'disabled_plans'), defaults=(None,))
 UserSpec = namedtuple('UserSpec', (
-    'user', 'state', 'licenses', 'usage_location', 'pstn_connectivity', 'exact_scope'),
-    defaults=('present', (), None, None, 'teams'))
+    'user', 'state', 'licenses', 'usage_location', 'pstn_connectivity', 'exact_scope', 'move_calling_plan_users'),
+    defaults=('present', (), None, None, 'teams', False))
 Capabilities = namedtuple('Capabilities', (
     'phone_system', 'calling_plan', 'audio_conferencing', 'communications_credits'))
 
@@ -427,10 +435,11 @@ def _redundant_addon_warnings(desired, held, skus, caps):
 class UserPlan:
     """What one user needs; see the module docstring. Lists are ready for the report."""
 
-    def __init__(self, user, user_id=None, upn=None):
+    def __init__(self, user, user_id=None, upn=None, group_names=None):
         self.user = user
         self.id = user_id
         self.upn = upn or user
+        self.group_names = group_names or {}
         self.add = []              # [{'skuId', 'disabledPlans'}]: new SKUs and in-place plan changes
         self.remove = []           # [skuId]
         self.usage_location = None  # value to PATCH, or None
@@ -441,6 +450,10 @@ class UserPlan:
         self.inherited = []        # [{'sku': part number, 'group': group id}]
         self.warnings = []
         self.error = None
+        self.not_attempted = False
+        # What Graph accepted for this user (real runs): a later failure keeps these in the report.
+        self.usage_location_written = False
+        self.licences_written = False
         self.before = None
         self.after = None
 
@@ -449,7 +462,14 @@ class UserPlan:
         return bool(self.add or self.remove or self.usage_location is not None)
 
     @property
+    def written(self):
+        """True when Graph accepted at least one write for this user."""
+        return self.usage_location_written or self.licences_written
+
+    @property
     def status(self):
+        if self.not_attempted:
+            return 'not_attempted'
         if self.error is not None:
             return 'failed'
         return 'changed' if self.changed else 'unchanged'
@@ -463,13 +483,25 @@ class UserPlan:
                 'removeLicenses': list(self.remove)}
 
     def fail(self, error):
-        """Mark the user failed and drop every write planned for them."""
+        """Mark the user failed and drop every write planned for them that Graph has not accepted.
+
+        What was already written stays in the report: a usage location PATCHed before a refused
+        assignLicense, licences written before a provisioning wait ran out.
+        """
         self.error = error
-        self.add, self.remove, self.seats_needed = [], [], []
-        self.usage_location = None
-        self.added, self.removed, self.plans_changed = [], [], []
-        if self.before is not None:
-            self.after = copy.deepcopy(self.before)
+        if not self.usage_location_written:
+            self.usage_location = None
+        if not self.licences_written:
+            self.add, self.remove, self.seats_needed = [], [], []
+            self.added, self.removed, self.plans_changed = [], [], []
+        if self.before is not None and not self.licences_written:
+            # Diff mode shows what Graph accepted: the usage location alone, or nothing.
+            self.after = dict(copy.deepcopy(self.before), usage_location=self.usage_location or self.before['usage_location'])
+
+    def mark_not_attempted(self, reason):
+        """The task stopped before writing to this user (a task-level refusal or a fatal stop)."""
+        self.fail(reason)
+        self.not_attempted = not self.written
 
     def report(self):
         """The per-user entry of the module's ``users`` return value."""
@@ -479,13 +511,19 @@ class UserPlan:
                 'warnings': list(self.warnings), 'error': self.error}
 
 
-def _groups(inherited, sku_id):
-    return ', '.join(group for group, _disabled, _healthy in inherited[sku_id])
+def group_label(group_id, group_names):
+    """'Teams Phone Users (7d3e...)' when the group's name is known, else its id."""
+    name = (group_names or {}).get(group_id)
+    return '%s (%s)' % (name, group_id) if name else group_id
+
+
+def _groups(plan, inherited, sku_id):
+    return ', '.join(group_label(group, plan.group_names) for group, _disabled, _healthy in inherited[sku_id])
 
 
 def _report_inherited(plan, sku_id, inherited, skus):
     for group, _disabled, _healthy in inherited.get(sku_id, ()):
-        entry = {'sku': _part_number(sku_id, skus), 'group': group}
+        entry = {'sku': _part_number(sku_id, skus), 'group': group, 'group_name': (plan.group_names or {}).get(group)}
         if entry not in plan.inherited:
             plan.inherited.append(entry)
 
@@ -506,7 +544,7 @@ def _ensure_present(plan, desired, direct, inherited, skus):
             _report_inherited(plan, sku_id, inherited, skus)
             if disabled is not None and any(group_disabled != disabled for _g, group_disabled, _h in inherited[sku_id]):
                 plan.warnings.append('%s is inherited from group %s: its disabled plans are set on the group; change them there'
-                                     % (part, _groups(inherited, sku_id)))
+                                     % (part, _groups(plan, inherited, sku_id)))
         else:
             plan.add.append({'skuId': sku_id, 'disabledPlans': sorted(disabled or ())})
             plan.seats_needed.append(sku_id)
@@ -523,7 +561,7 @@ def _remove_direct(plan, sku_ids, after, inherited, skus):
         if sku_id in inherited:
             _report_inherited(plan, sku_id, inherited, skus)
             plan.warnings.append('%s is also inherited from group %s: the user keeps it until the group changes'
-                                 % (_part_number(sku_id, skus), _groups(inherited, sku_id)))
+                                 % (_part_number(sku_id, skus), _groups(plan, inherited, sku_id)))
 
 
 def _ensure_absent(plan, desired, direct, inherited, skus):
@@ -535,7 +573,7 @@ def _ensure_absent(plan, desired, direct, inherited, skus):
     if held_through_group:
         return after, '; '.join(
             '%s of user %s is inherited from group %s: remove the user from the group or change the group\'s licences'
-            % (_part_number(sku_id, skus), plan.upn, _groups(inherited, sku_id)) for sku_id in held_through_group)
+            % (_part_number(sku_id, skus), plan.upn, _groups(plan, inherited, sku_id)) for sku_id in held_through_group)
     _remove_direct(plan, [sku_id for sku_id in desired if sku_id in direct], after, inherited, skus)
     return after, None
 
@@ -553,18 +591,108 @@ def _ensure_exact(plan, spec, desired, direct, inherited, skus):
             _report_inherited(plan, sku_id, inherited, skus)
             if sku_id not in direct:
                 plan.warnings.append('%s stays: it is inherited from group %s; change the group to remove it'
-                                     % (_part_number(sku_id, skus), _groups(inherited, sku_id)))
+                                     % (_part_number(sku_id, skus), _groups(plan, inherited, sku_id)))
     return after
 
 
-def _usage_location_error(plan, spec, current):
+def _usage_location_error(plan, spec, current, held, skus, caps):
     """Plan the usage-location PATCH; return the error when a new licence cannot be assigned."""
     current_location = current.get('usageLocation') or None
     if spec.usage_location and spec.usage_location != current_location:
         plan.usage_location = spec.usage_location
     if plan.seats_needed and not (plan.usage_location or current_location):
         return 'user %s has no usage location: set usage_location (Graph refuses licences without it)' % plan.upn
-    return None
+    return _country_move_error(plan, spec, current_location, held, skus, caps)
+
+
+def _country_move_error(plan, spec, current_location, held, skus, caps):
+    """A Calling Plan (and the user's phone numbers) belong to one country: never move such a user silently."""
+    if plan.usage_location is None or current_location is None:
+        return None
+    # Never silent: a country change is worth a line even where it is allowed.
+    plan.warnings.append('usage location changes from %s to %s' % (current_location, plan.usage_location))
+    if spec.move_calling_plan_users:
+        return None
+    calling = sorted(set(_part_number(sku_id, skus) for sku_id, disabled, _group in held
+                         if _capability_plans(skus.get(sku_id), disabled, caps.calling_plan)))
+    if not calling:
+        return None
+    return ('user %s holds a Calling Plan (%s) for %s and usage_location %s would move the user to another country; '
+            'a Calling Plan and its phone numbers are bound to their country: check the user, or set '
+            'move_calling_plan_users: true to move such users anyway' % (plan.upn, ', '.join(calling), current_location,
+                                                                         plan.usage_location))
+
+
+# ---------------------------------------------------------------- Graph's service-plan rules (_plan_rules)
+
+def _held_for_rules(direct, inherited):
+    """{skuId: disabled} in force, one entry per SKU, as Graph counts them for its plan rules.
+
+    A direct copy's disabled plans win; healthy group copies disable only what all of them
+    disable; a group copy in error holds nothing.
+    """
+    held = dict(direct)
+    for sku_id, paths in inherited.items():
+        disabled_sets = [disabled for _group, disabled, healthy in paths if healthy]
+        if sku_id not in held and disabled_sets:
+            held[sku_id] = frozenset.intersection(*disabled_sets)
+    return held
+
+
+def _group_errors(current):
+    """{(skuId, group id): 'state, error'} of the user's group copies that are in error."""
+    errors = {}
+    for state in current.get('licenseAssignmentStates') or []:
+        if not _is_direct(state) and (state.get('state') == 'Error' or state.get('error') not in HEALTHY_ASSIGNMENT_ERRORS):
+            errors[(state['skuId'], state['assignedByGroup'])] = '%s (%s)' % (state.get('state'), state.get('error'))
+    return errors
+
+
+def _asked_but_not_in_force(plan, names, desired, after_direct, inherited, skus, current):
+    """Why licences the task asks for do not provide any of the plans ``names`` (so advice never says 'add X'
+    when the task already lists X); None when the task lists no licence that carries one."""
+    wanted = _upper_set(names)
+    reasons = []
+    for sku_id in desired:
+        sku = skus.get(sku_id)
+        carrying = sorted(plan_id for plan_id, name in (sku.plans if sku else {}).items() if (name or '').upper() in wanted)
+        if not carrying:
+            continue
+        part = _part_number(sku_id, skus)
+        if sku_id in after_direct:
+            disabled = after_direct[sku_id]
+            if all(plan_id in disabled for plan_id in carrying):
+                reasons.append('%s is in licenses but its %s plan is disabled: enable it (disabled_plans / enabled_plans)'
+                               % (part, ', '.join(_plan_name(sku, plan_id) for plan_id in carrying)))
+        elif sku_id in inherited and not any(healthy for _g, _d, healthy in inherited[sku_id]):
+            errors = _group_errors(current)
+            groups = ', '.join('%s in state %s' % (group_label(group, plan.group_names), errors.get((sku_id, group), 'Error'))
+                               for group, _d, _h in inherited[sku_id])
+            reasons.append('%s is in licenses, but the user holds it only through group %s, so it is not in force: '
+                           'fix that group assignment (free or buy seats, then reprocess the user) or take the user out '
+                           'of the group, then re-run' % (part, groups))
+    return '; '.join(reasons) or None
+
+
+def _plan_rule_error(plan, desired, direct, after_direct, inherited, skus, current):
+    """The refusal Graph would give for the user's new licence set (dependencies, exclusions), or None."""
+    if not (plan.add or plan.remove):
+        return None     # no licence change: Graph is not asked anything
+    sku_plans = dict((sku_id, sku.plans) for sku_id, sku in skus.items())
+    before = enabled_plans(_held_for_rules(direct, inherited), sku_plans)
+    after = enabled_plans(_held_for_rules(after_direct, inherited), sku_plans)
+    messages = []
+    for violation in new_violations(before, after):
+        reason = None
+        if violation.kind == 'dependency':
+            reason = _asked_but_not_in_force(plan, violation.others, desired, after_direct, inherited, skus, current)
+        if reason:
+            text = 'service plan %s needs one of %s: %s' % (violation.plan, ', '.join(violation.others), reason)
+        else:
+            parts = dict((sku_id, sku.part_number) for sku_id, sku in skus.items())
+            text = describe(violation, carriers_of(violation.others, sku_plans, parts))
+        messages.append('user %s: %s (Graph would refuse the change)' % (plan.upn, text))
+    return '; '.join(messages) or None
 
 
 def _already_broken(finding, before):
@@ -573,13 +701,19 @@ def _already_broken(finding, before):
     return any(rule == old_rule and sku_ids <= old_sku_ids for old_rule, old_sku_ids in before)
 
 
-def _rule_error(plan, spec, before_held, after_held, desired, skus, caps):
-    """Record warnings; return the error for a rule the plan newly breaks, else None."""
+def _rule_error(plan, spec, before_held, after_held, desired, skus, caps, not_in_force=None):
+    """Record warnings; return the error for a rule the plan newly breaks, else None.
+
+    ``not_in_force``: why the Phone System the task asks for is not in force, if it is not.
+    """
     before = _rule_findings(before_held, spec.pstn_connectivity, skus, caps)
     after = _rule_findings(after_held, spec.pstn_connectivity, skus, caps)
     errors = []
     for key in sorted(after, key=str):
         message, always_warning = after[key]
+        if key[0] == 'calling_plan_without_phone_system' and not_in_force:
+            # The task lists Phone System already: say why it is not in force instead of "add it".
+            message = message.split(': add Phone System')[0] + ': ' + not_in_force
         if always_warning or _already_broken(key, before):
             plan.warnings.append('user %s %s' % (plan.upn, message))
         else:
@@ -589,14 +723,17 @@ def _rule_error(plan, spec, before_held, after_held, desired, skus, caps):
     return '; '.join(errors) or None
 
 
-def plan_user(spec, current, skus, capabilities=None):
-    """The UserPlan of one user (current: the Graph user dict, or None when not found)."""
+def plan_user(spec, current, skus, capabilities=None, group_names=None):
+    """The UserPlan of one user (current: the Graph user dict, or None when not found).
+
+    ``group_names``: {group id: displayName}, to name the groups of inherited licences.
+    """
     if current is None:
         plan = UserPlan(spec.user)
         plan.fail('user %s not found: check the user principal name or object id' % spec.user)
         return plan
     caps = _capability_sets(capabilities)
-    plan = UserPlan(spec.user, current.get('id'), current.get('userPrincipalName'))
+    plan = UserPlan(spec.user, current.get('id'), current.get('userPrincipalName'), group_names)
     direct, inherited = _holdings(current)
     desired = _desired_by_sku(spec.licenses)
     error = None
@@ -606,11 +743,13 @@ def plan_user(spec, current, skus, capabilities=None):
         after_direct = _ensure_exact(plan, spec, desired, direct, inherited, skus)
     else:
         after_direct = _ensure_present(plan, desired, direct, inherited, skus)
-    error = error or _usage_location_error(plan, spec, current)
+    error = error or _usage_location_error(plan, spec, current, _effective(direct, inherited), skus, caps)
     plan.before = _diff_view(direct, inherited, current.get('usageLocation'), skus)
     plan.after = _diff_view(after_direct, inherited, plan.usage_location or current.get('usageLocation'), skus)
+    phone_not_in_force = _asked_but_not_in_force(plan, caps.phone_system, desired, after_direct, inherited, skus, current)
     error = error or _rule_error(plan, spec, _effective(direct, inherited), _effective(after_direct, inherited),
-                                 desired, skus, caps)
+                                 desired, skus, caps, phone_not_in_force)
+    error = error or _plan_rule_error(plan, desired, direct, after_direct, inherited, skus, current)
     plan.added.sort()
     plan.removed.sort()
     plan.plans_changed.sort()
@@ -643,7 +782,10 @@ class RunPlan:
     def summary(self):
         statuses = [plan.status for plan in self.users]
         return {'total': len(statuses), 'changed': statuses.count('changed'),
-                'unchanged': statuses.count('unchanged'), 'failed': statuses.count('failed')}
+                'unchanged': statuses.count('unchanged'), 'failed': statuses.count('failed'),
+                'not_attempted': statuses.count('not_attempted'),
+                # Failed users for whom Graph accepted some writes: their entries show what was written.
+                'failed_after_writes': sum(1 for plan in self.users if plan.error is not None and plan.written)}
 
 
 def _count(plans, attribute):
@@ -685,9 +827,9 @@ def _freed_seats(plans, items):
     return freed
 
 
-def plan_run(items, skus, seat_check='strict', capabilities=None):
+def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=None):
     """Plan every (UserSpec, current) item; check seats against the whole run's demand."""
-    plans = [plan_user(spec, current, skus, capabilities) for spec, current in items]
+    plans = [plan_user(spec, current, skus, capabilities, group_names) for spec, current in items]
     demand = _count(plans, 'seats_needed')
     shortages = [_shortage_message(skus[sku_id], needed) for sku_id, needed in sorted(demand.items())
                  if sku_id in skus and needed > skus[sku_id].available]

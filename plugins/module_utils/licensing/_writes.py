@@ -132,6 +132,7 @@ def _patch_usage_locations(client, plans, counter):
     for plan, response in zip(plans, send_batch(client, requests)):
         if response.ok:
             counter.applied += 1
+            plan.usage_location_written = True
             patched.add(plan.id)
         else:
             error = response.error()
@@ -151,6 +152,7 @@ def _assign_licenses(client, plans, patched, counter, guid_names, sleep):
         for plan, response in zip(pending, send_batch(client, requests)):
             if response.ok:
                 counter.applied += 1
+                plan.licences_written = True
                 continue
             error = response.error()
             if _is_usage_location_lag(plan, patched, error) and attempt < USAGE_LOCATION_LAG_ATTEMPTS:
@@ -181,6 +183,7 @@ def _settle_failures(client, failures, counter, guid_names):
         if id(plan) in confirmed:
             # An earlier attempt, whose answer was lost, had made the change.
             counter.applied += 1
+            plan.licences_written = True
             continue
         error = response.error()
         plan.fail(_with_advice('user %s: assignLicense failed (%s): %s'
@@ -208,7 +211,9 @@ def wait_for_provisioning(client, plans, teams_plan_names, timeout, guid_names=N
     """Poll changed users until their new licences are Active and Teams plans report Success.
 
     A licence assignment in state Error fails that user with its error code; users still
-    pending at the timeout fail with what they were waiting for.
+    pending at the timeout fail with what they were waiting for, and keep what was written in the
+    report. Polls every WAIT_POLL_INTERVAL seconds and once more at the deadline itself, so a
+    provisioning that ends just before ``timeout`` is seen.
     """
     waiting = dict((plan.id, plan) for plan in plans if plan.error is None and plan.add)
     deadline = clock() + timeout
@@ -224,12 +229,13 @@ def wait_for_provisioning(client, plans, teams_plan_names, timeout, guid_names=N
                 pending_reasons[plan_id] = reason
         if not waiting:
             return
-        if clock() + WAIT_POLL_INTERVAL > deadline:
+        remaining = deadline - clock()
+        if remaining <= 0:
             for plan_id, plan in waiting.items():
                 plan.fail('user %s: licences written but not provisioned within wait_timeout (%ss): %s'
                           % (plan.upn, timeout, name_guids(pending_reasons.get(plan_id) or 'no answer yet', guid_names)))
             return
-        sleep(WAIT_POLL_INTERVAL)
+        sleep(min(WAIT_POLL_INTERVAL, remaining))
 
 
 def _provisioning_round(client, plans, teams_plan_names):

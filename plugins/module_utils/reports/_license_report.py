@@ -15,6 +15,10 @@ MESSAGE_USER_LIMIT = 20
 WARNING_LIMIT = 10
 
 
+def _cut(text, limit=300):
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 class LicenseReport(object):
     """Collects what the run did and turns it into exit_json / fail_json."""
 
@@ -23,6 +27,12 @@ class LicenseReport(object):
         self.run = None
         self.writes_applied = 0
         self.warnings = []
+        self.expected_users = []
+        self.stop_reason = None
+
+    def expect_users(self, references):
+        """The task's distinct users, known before any read: reported as not_attempted if the task stops early."""
+        self.expected_users = list(references)
 
     def add_warnings(self, warnings):
         self.warnings.extend(warnings)
@@ -30,18 +40,28 @@ class LicenseReport(object):
     def set_plan(self, run):
         self.run = run
 
+    def _unplanned_users(self):
+        reason = 'not attempted: %s' % (self.stop_reason or 'the task stopped before reading this user (see msg)')
+        return [{'user': user, 'id': None, 'status': 'not_attempted', 'added': [], 'removed': [], 'plans_changed': [],
+                 'inherited': [], 'usage_location_set': None, 'warnings': [], 'error': reason}
+                for user in self.expected_users]
+
     def result(self):
-        plans = self.run.users if self.run is not None else []
-        summary = self.run.summary if self.run is not None else dict(total=0, changed=0, unchanged=0, failed=0)
+        if self.run is not None:
+            users, summary = [plan.report() for plan in self.run.users], self.run.summary
+        else:
+            users = self._unplanned_users()
+            summary = dict(total=len(users), changed=0, unchanged=0, failed=0, not_attempted=len(users),
+                           failed_after_writes=0)
         result = dict(
             changed=self._changed(),
-            users=[plan.report() for plan in plans],
+            users=users,
             summary=summary,
             seats=self.run.seats if self.run is not None else {},
             requests=self.module.request_stats(),
         )
         if self.module._diff and self.run is not None:
-            result['diff'] = self._diff(plans)
+            result['diff'] = self._diff(self.run.users)
         return result
 
     def _changed(self):
@@ -55,7 +75,7 @@ class LicenseReport(object):
     def _diff(plans):
         before, after = {}, {}
         for plan in plans:
-            if plan.error is None and plan.changed and plan.before is not None:
+            if (plan.error is None or plan.written) and plan.changed and plan.before is not None:
                 before[plan.upn] = plan.before
                 after[plan.upn] = plan.after
         return dict(before=before, after=after)
@@ -72,11 +92,12 @@ class LicenseReport(object):
             self.module.warn('%d more user warnings: see users[].warnings' % (len(warned) - WARNING_LIMIT))
 
     def fail_before_writes(self, errors):
-        """Stop the task; nothing has been written, so no user is reported changed."""
+        """Stop the task; nothing has been written: every user without an error of their own is not_attempted."""
+        self.stop_reason = 'the task was refused before any write: %s' % _cut('; '.join(errors))
         if self.run is not None:
             for plan in self.run.users:
-                if plan.error is None and plan.changed:
-                    plan.fail('user %s: nothing was written: the task stopped before any write (see msg)' % plan.upn)
+                if plan.error is None:
+                    plan.mark_not_attempted('user %s: not attempted: %s' % (plan.upn, self.stop_reason))
         self._emit_warnings()
         message = 'nothing was changed: %s' % '; '.join(errors)
         self.module.fail_json(msg=message, errors=list(errors), **self.result())
@@ -95,5 +116,8 @@ class LicenseReport(object):
             summary = self.run.summary
             done = '%d changed, %d unchanged; fix the failed users and re-run: users already right are left alone' % (
                 summary['changed'], summary['unchanged'])
+            if summary['failed_after_writes']:
+                done += '; %d of the failed users had some writes accepted (see users[].usage_location_set and added)' % (
+                    summary['failed_after_writes'])
         self.module.fail_json(msg='%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more),
                               **result)

@@ -139,3 +139,41 @@ def test_distinct_and_missing_users_pass():
     requests = parse_user_requests(params(users=['a@contoso.com', 'ghost@contoso.com']))
     specs = user_specs(requests, LicenseResolver(TENANT), 'teams')
     check_distinct_users(specs, {'a@contoso.com': {'id': 'one'}}.get)
+
+
+# ---------------------------------------------------------------- no silent wipe (issue 15 class 4, issue 10 item 6)
+
+def test_a_per_user_licenses_null_takes_the_task_value_like_state_and_usage_location():
+    item = {'user': 'b@contoso.com', 'licenses': None, 'state': None, 'usage_location': None}
+    requests = parse_user_requests(params(users=[item], licenses=['phone_system'], state='exact', usage_location='GB'))
+    assert [license.sku for license in requests[0].licenses] == ['phone_system']
+    assert requests[0].state == 'exact' and requests[0].usage_location == 'GB'
+
+
+def test_state_exact_without_licenses_is_refused_naming_the_option():
+    with pytest.raises(InputError) as raised:
+        parse_user_requests(params(users=['a@contoso.com'], licenses=None, state='exact'))
+    assert 'state exact needs licenses (user a@contoso.com)' in str(raised.value)
+    assert 'licenses: [] means none' in str(raised.value)
+
+
+def test_state_exact_with_an_empty_list_stays_possible_and_means_none():
+    requests = parse_user_requests(params(users=['a@contoso.com'], licenses=[], state='exact'))
+    assert requests[0].licenses == ()
+
+
+def test_state_exact_with_per_user_licenses_only_is_accepted():
+    requests = parse_user_requests(params(users=[{'user': 'a@contoso.com', 'licenses': ['MCOEV']}], licenses=None,
+                                          state='exact'))
+    assert [license.sku for license in requests[0].licenses] == ['MCOEV']
+
+
+def test_state_present_without_licenses_changes_nothing_and_is_accepted():
+    assert parse_user_requests(params(users=['a@contoso.com'], licenses=None))[0].licenses == ()
+
+
+def test_user_references_lists_each_distinct_user_even_from_input_that_is_refused():
+    from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import user_references
+    bad = params(users=['a@contoso.com', {'user': 'B@contoso.com', 'bogus': 1}, 'A@contoso.com', 42, {'x': 1}])
+    assert user_references(bad) == ['a@contoso.com', 'B@contoso.com']
+    assert user_references(params(user='one@contoso.com')) == ['one@contoso.com']

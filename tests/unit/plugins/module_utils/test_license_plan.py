@@ -66,7 +66,8 @@ def tenant(**available):
     skus = [
         _sku(E3, 'ENTERPRISEPACK', 'suite', {P_TEAMS1: 'TEAMS1', P_MCOSTANDARD: 'MCOSTANDARD', P_EXCHANGE: 'EXCHANGE_S_ENTERPRISE'}),
         _sku(E5, 'ENTERPRISEPREMIUM', 'suite', {P_TEAMS1: 'TEAMS1', P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV'}),
-        _sku(E5_MINUTES, 'SPE_E5_CALLINGMINUTES', 'suite', {P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV', P_MCOPSTN8: 'MCOPSTN8'}),
+        _sku(E5_MINUTES, 'SPE_E5_CALLINGMINUTES', 'suite',
+             {P_TEAMS1: 'TEAMS1', P_MCOEV: 'MCOEV', P_MCOMEETADV: 'MCOMEETADV', P_MCOPSTN8: 'MCOPSTN8'}),
         _sku(PHONE, 'MCOEV', 'phone_system', {P_MCOEV: 'MCOEV'}),
         _sku(DOMESTIC, 'MCOPSTN1', 'calling_plan', {P_MCOPSTN1: 'MCOPSTN1'}),
         _sku(INTERNATIONAL, 'MCOPSTN2', 'calling_plan', {P_MCOPSTN2: 'MCOPSTN2'}),
@@ -149,7 +150,7 @@ def test_present_with_the_same_disabled_plans_is_a_no_op():
 def test_present_never_adds_directly_a_licence_held_through_a_group():
     plan = plan_user(spec(E5), graph_user(groups=[(E5, GROUP, [], None)]), SKUS)
     assert not plan.changed and plan.seats_needed == []
-    assert plan.inherited == [{'sku': 'ENTERPRISEPREMIUM', 'group': GROUP}]
+    assert plan.inherited == [{'sku': 'ENTERPRISEPREMIUM', 'group': GROUP, 'group_name': None}]
 
 
 def test_present_warns_that_plans_of_a_group_licence_are_set_on_the_group():
@@ -200,16 +201,23 @@ def test_exact_teams_scope_removes_unlisted_teams_licences_and_keeps_suites_and_
 
 
 def test_exact_all_scope_removes_every_unlisted_direct_licence():
-    current = graph_user(direct={E3: [], EMS: [], PHONE: []})
+    current = graph_user(direct={E3: [], EMS: [], PHONE: [], AUDIO: []})
+    plan = plan_user(spec(E3, PHONE, state='exact', exact_scope='all'), current, SKUS)
+    assert sorted(plan.remove) == sorted([AUDIO, EMS])
+
+
+def test_exact_all_scope_that_removes_the_suite_under_teams_phone_fails_as_graph_would():
+    current = graph_user(direct={E3: [], PHONE: []})
     plan = plan_user(spec(PHONE, state='exact', exact_scope='all'), current, SKUS)
-    assert sorted(plan.remove) == sorted([E3, EMS])
+    assert plan.status == 'failed' and plan.assign_body() is None
+    assert 'service plan MCOEV needs one of MCOSTANDARD' in plan.error and 'ENTERPRISEPACK' in plan.error
 
 
 def test_exact_never_removes_an_inherited_licence():
     current = graph_user(direct={PHONE: []}, groups=[(AUDIO, GROUP, [], None)])
     plan = plan_user(spec(PHONE, state='exact'), current, SKUS)
     assert not plan.changed and plan.error is None
-    assert plan.inherited == [{'sku': 'MCOMEETADV', 'group': GROUP}]
+    assert plan.inherited == [{'sku': 'MCOMEETADV', 'group': GROUP, 'group_name': None}]
     assert any('MCOMEETADV stays' in warning for warning in plan.warnings)
 
 
@@ -287,7 +295,7 @@ def test_disabling_the_phone_system_plan_under_a_calling_plan_fails_the_user():
 
 @pytest.mark.parametrize('connectivity', ['direct_routing', 'operator_connect'])
 def test_direct_routing_user_holding_a_calling_plan_is_warned_and_still_gets_phone_system(connectivity):
-    plan = plan_user(spec(PHONE, pstn_connectivity=connectivity), graph_user(direct={DOMESTIC: []}), SKUS)
+    plan = plan_user(spec(PHONE, pstn_connectivity=connectivity), graph_user(direct={E3: [], DOMESTIC: []}), SKUS)
     assert plan.error is None and added_skus(plan) == [PHONE]
     assert any('MCOPSTN1' in warning and connectivity in warning and 'remove it' in warning for warning in plan.warnings)
 
@@ -339,14 +347,14 @@ def test_a_no_op_user_is_never_failed_by_the_rules():
 def test_custom_capabilities_replace_the_defaults():
     caps = Capabilities(phone_system={'INTUNE_A'}, calling_plan={'MCOPSTN1'}, audio_conferencing=set(),
                         communications_credits=set())
-    assert plan_user(spec(DOMESTIC), graph_user(direct={EMS: []}), SKUS, caps).error is None
+    assert plan_user(spec(DOMESTIC), graph_user(direct={EMS: [], E3: [], PHONE: []}), SKUS, caps).error is None
     assert plan_user(spec(DOMESTIC), graph_user(direct={PHONE: []}), SKUS, caps).status == 'failed'
 
 
 # ---------------------------------------------------------------- usage location
 
 def test_usage_location_is_patched_when_different():
-    plan = plan_user(spec(PHONE, usage_location='GB'), graph_user(location='US'), SKUS)
+    plan = plan_user(spec(PHONE, usage_location='GB'), graph_user(location='US', direct={E3: []}), SKUS)
     assert plan.usage_location == 'GB' and added_skus(plan) == [PHONE]
     assert plan.after['usage_location'] == 'GB' and plan.before['usage_location'] == 'US'
 
@@ -368,13 +376,103 @@ def test_a_user_without_usage_location_who_needs_a_new_licence_fails_before_any_
 
 
 def test_a_user_without_usage_location_gets_it_set_with_the_licence():
-    plan = plan_user(spec(PHONE, usage_location='FR'), graph_user(location=None), SKUS)
+    plan = plan_user(spec(PHONE, usage_location='FR'), graph_user(location=None, direct={E3: []}), SKUS)
     assert plan.error is None and plan.usage_location == 'FR' and added_skus(plan) == [PHONE]
 
 
 def test_a_user_without_usage_location_can_lose_a_licence():
     plan = plan_user(spec(PHONE, state='absent'), graph_user(location=None, direct={PHONE: []}), SKUS)
     assert plan.error is None and plan.remove == [PHONE]
+
+
+def test_moving_a_calling_plan_user_to_another_country_fails_that_user_by_default():
+    current = graph_user(location='GB', direct={E3: [], PHONE: [], DOMESTIC: []})
+    plan = plan_user(spec(AUDIO, usage_location='US'), current, SKUS)
+    assert plan.status == 'failed' and plan.usage_location is None and plan.assign_body() is None
+    assert 'holds a Calling Plan (MCOPSTN1) for GB' in plan.error and 'move_calling_plan_users' in plan.error
+
+
+def test_moving_a_calling_plan_user_is_allowed_when_the_task_says_so():
+    current = graph_user(location='GB', direct={E3: [], PHONE: [], DOMESTIC: []})
+    plan = plan_user(spec(AUDIO, usage_location='US', move_calling_plan_users=True), current, SKUS)
+    assert plan.error is None and plan.usage_location == 'US'
+
+
+def test_moving_a_user_without_a_calling_plan_is_allowed():
+    plan = plan_user(spec(AUDIO, usage_location='US'), graph_user(location='FR', direct={E3: []}), SKUS)
+    assert plan.error is None and plan.usage_location == 'US'
+    assert plan.warnings == ['usage location changes from FR to US']
+
+
+def test_a_calling_plan_inherited_from_a_group_also_blocks_a_silent_move():
+    current = graph_user(location='GB', direct={E3: [], PHONE: []}, groups=[(DOMESTIC, GROUP, [], None)])
+    assert plan_user(spec(usage_location='US'), current, SKUS).status == 'failed'
+
+
+# ---------------------------------------------------------------- Graph's plan rules and their advice
+
+def test_teams_phone_without_a_suite_is_refused_before_any_write_naming_what_carries_teams():
+    plan = plan_user(spec(PHONE, DOMESTIC), graph_user(), SKUS)
+    assert plan.status == 'failed' and plan.assign_body() is None and plan.usage_location is None
+    assert 'MCOEV needs one of MCOSTANDARD' in plan.error and 'ENTERPRISEPACK, ENTERPRISEPREMIUM' in plan.error
+
+
+def test_teams_phone_and_a_suite_in_one_task_is_fine():
+    plan = plan_user(spec(E3, PHONE, DOMESTIC), graph_user(), SKUS)
+    assert plan.error is None and sorted(plan.added) == ['ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1']
+
+
+def test_advice_never_tells_to_add_phone_system_that_the_task_asks_for_when_its_group_copy_is_in_error():
+    current = graph_user(direct={E3: []}, groups=[(PHONE, GROUP, [], 'CountViolation')])
+    plan = plan_user(spec(PHONE, DOMESTIC), current, SKUS, group_names={GROUP: 'Teams Phone Users'})
+    assert plan.status == 'failed'
+    assert 'add Phone System' not in plan.error
+    assert 'MCOEV is in licenses, but the user holds it only through group Teams Phone Users (%s)' % GROUP in plan.error
+    assert 'Error (CountViolation)' in plan.error and 'reprocess' in plan.error
+
+
+def test_advice_says_when_the_prerequisite_is_disabled_by_the_task_itself():
+    plan = plan_user(spec((E3, [P_TEAMS1, P_MCOSTANDARD]), PHONE), graph_user(), SKUS)
+    assert plan.status == 'failed' and 'ENTERPRISEPACK is in licenses but its' in plan.error
+    assert 'enable it (disabled_plans / enabled_plans)' in plan.error
+
+
+def test_inherited_licences_name_the_group():
+    current = graph_user(direct={E3: []}, groups=[(PHONE, GROUP, [], None)])
+    plan = plan_user(spec(PHONE), current, SKUS, group_names={GROUP: 'Teams Phone Users'})
+    assert plan.inherited == [{'sku': 'MCOEV', 'group': GROUP, 'group_name': 'Teams Phone Users'}]
+
+
+# ---------------------------------------------------------------- report paths
+
+def test_a_failure_after_a_usage_location_write_keeps_it_in_the_report():
+    plan = plan_user(spec(PHONE, usage_location='GB'), graph_user(location='US', direct={E3: []}), SKUS)
+    plan.usage_location_written = True
+    plan.fail('assignLicense refused')
+    report = plan.report()
+    assert report['status'] == 'failed' and report['usage_location_set'] == 'GB' and report['added'] == []
+    assert plan.after == dict(plan.before, usage_location='GB')
+
+
+def test_a_failure_after_the_licence_write_keeps_what_was_added():
+    plan = plan_user(spec(PHONE), graph_user(direct={E3: []}), SKUS)
+    plan.licences_written = True
+    plan.fail('not provisioned within wait_timeout')
+    assert plan.report()['added'] == ['MCOEV'] and plan.status == 'failed'
+
+
+def test_a_user_never_attempted_is_reported_so():
+    run = plan_run([(spec(PHONE), graph_user(direct={E3: []}))], SKUS)
+    run.users[0].mark_not_attempted('the task stopped before any write')
+    assert run.users[0].status == 'not_attempted' and run.users[0].assign_body() is None
+    assert run.summary['not_attempted'] == 1 and run.summary['failed'] == 0
+
+
+def test_failed_after_writes_is_counted():
+    run = plan_run([(spec(PHONE), graph_user(direct={E3: []}))], SKUS)
+    run.users[0].licences_written = True
+    run.users[0].fail('provisioning failed')
+    assert run.summary['failed'] == 1 and run.summary['failed_after_writes'] == 1
 
 
 # ---------------------------------------------------------------- not found, report, diff
@@ -386,7 +484,7 @@ def test_a_user_not_found_fails_with_its_reference():
 
 
 def test_report_has_the_documented_keys():
-    report = plan_user(spec(PHONE), graph_user(), SKUS).report()
+    report = plan_user(spec(PHONE), graph_user(direct={E3: []}), SKUS).report()
     assert sorted(report) == sorted(['user', 'id', 'status', 'added', 'removed', 'plans_changed', 'inherited',
                                      'usage_location_set', 'warnings', 'error'])
     assert report['id'] == 'id-ana@contoso.com' and report['added'] == ['MCOEV']
@@ -408,13 +506,13 @@ def test_a_failed_user_shows_no_difference():
 
 def test_apply_plan_predicts_the_user_after_the_writes():
     current = graph_user(direct={DOMESTIC: [], E5: [P_MCOMEETADV]}, groups=[(E5, GROUP, [], None)])
-    plan = plan_user(spec((E5, []), INTERNATIONAL, state='exact', usage_location='GB'), current, SKUS)
+    plan = plan_user(spec((E5, []), INTERNATIONAL, state='exact', usage_location='GB', move_calling_plan_users=True), current, SKUS)
     after = apply_plan(current, plan)
     assert after['usageLocation'] == 'GB'
     assert sorted(lic['skuId'] for lic in after['assignedLicenses']) == sorted([E5, INTERNATIONAL])
     assert {'skuId': E5, 'assignedByGroup': GROUP, 'disabledPlans': [], 'state': 'Active', 'error': None} \
         in after['licenseAssignmentStates']
-    assert not plan_user(spec((E5, []), INTERNATIONAL, state='exact', usage_location='GB'), after, SKUS).changed
+    assert not plan_user(spec((E5, []), INTERNATIONAL, state='exact', usage_location='GB', move_calling_plan_users=True), after, SKUS).changed
 
 
 # ---------------------------------------------------------------- task-level rules
@@ -516,7 +614,8 @@ def test_strict_with_enough_seats_reports_them():
     run = plan_run(_items(2, AUDIO), tenant(MCOMEETADV=5))
     assert run.task_errors == [] and run.shortages == []
     assert run.seats == {'MCOMEETADV': {'available_before': 5, 'needed': 2, 'freed': 0, 'available_after': 3}}
-    assert run.summary == {'total': 2, 'changed': 2, 'unchanged': 0, 'failed': 0} and run.changed
+    assert run.summary == {'total': 2, 'changed': 2, 'unchanged': 0, 'failed': 0, 'not_attempted': 0,
+                           'failed_after_writes': 0} and run.changed
 
 
 def test_seats_freed_in_the_same_run_are_not_available_to_adds():
@@ -550,7 +649,8 @@ def test_partial_licenses_users_in_input_order_while_seats_last():
     assert 'u1@contoso.com' in run.users[1].error and 'MCOMEETADV' in run.users[1].error
     assert run.users[2].assign_body() is None
     assert run.seats['MCOMEETADV'] == {'available_before': 1, 'needed': 1, 'freed': 0, 'available_after': 0}
-    assert run.summary == {'total': 3, 'changed': 1, 'unchanged': 0, 'failed': 2}
+    assert run.summary == {'total': 3, 'changed': 1, 'unchanged': 0, 'failed': 2, 'not_attempted': 0,
+                           'failed_after_writes': 0}
 
 
 def test_partial_a_user_short_of_one_sku_takes_no_seat_of_another():

@@ -209,3 +209,48 @@ def test_wait_gives_up_at_the_timeout_naming_what_is_pending():
                           sleep=clock.sleep, clock=clock)
     assert 'not provisioned within wait_timeout (12s)' in plans[0].error
     assert 'MCOEV is PendingProvisioning' in plans[0].error
+
+
+def test_wait_polls_up_to_the_deadline_itself():
+    """A provisioning that ends at 5 s is seen with wait_timeout 5 (issue 15 class 9: no stop one interval early)."""
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Active', 'error': None}]
+    client = FakeClient(provisioning_answer(states, ['PendingProvisioning', 'Success']))
+    plans = [planned(1, add=[PHONE])]
+    wait_for_provisioning(client, plans, frozenset(['MCOEV']), 5, sleep=clock.sleep, clock=clock)
+    assert plans[0].error is None and clock.now == 5.0 and len(client.batches) == 2
+
+
+def test_wait_never_sleeps_past_the_deadline():
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Active', 'error': None}]
+    plans = [planned(1, add=[PHONE])]
+    wait_for_provisioning(FakeClient(provisioning_answer(states, ['PendingProvisioning'])), plans, frozenset(['MCOEV']), 7,
+                          sleep=clock.sleep, clock=clock)
+    assert clock.now == 7.0 and 'within wait_timeout (7s)' in plans[0].error
+
+
+def test_a_user_whose_wait_runs_out_still_shows_what_was_added():
+    clock = Clock()
+    states = [{'skuId': PHONE, 'assignedByGroup': None, 'state': 'Active', 'error': None}]
+    plans = [planned(1, add=[PHONE])]
+    apply_plans(FakeClient(lambda request: BatchResponse(200, {}, {})), plans, sleep=lambda seconds: None)
+    wait_for_provisioning(FakeClient(provisioning_answer(states, ['PendingProvisioning'])), plans, frozenset(['MCOEV']), 5,
+                          sleep=clock.sleep, clock=clock)
+    report = plans[0].report()
+    assert report['status'] == 'failed' and report['added'] == plans[0].added and report['added']
+
+
+def test_a_usage_location_written_before_a_refused_licence_write_stays_in_the_report():
+    def answer(request):
+        if request['method'] == 'PATCH':
+            return BatchResponse(204, {}, None)
+        if request['method'] == 'GET':
+            return BatchResponse(200, {}, {'id': 'id-1', 'licenseAssignmentStates': []})
+        return BatchResponse(400, {}, {'error': {'code': 'Request_BadRequest', 'message': 'refused'}})
+
+    plan = planned(1, add=[PHONE])
+    plan.usage_location = 'GB'
+    counter = apply_plans(FakeClient(answer), [plan], sleep=lambda seconds: None)
+    assert counter.applied == 1 and plan.status == 'failed'
+    assert plan.report()['usage_location_set'] == 'GB' and plan.written
