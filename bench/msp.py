@@ -200,10 +200,10 @@ def chart_svg(results):
             run = next((run for run in runs if run['setting'] == setting and run['kind'] == kind), None)
             if run is None:
                 continue
-            bar = 200.0 * run['wall_s'] / top
+            height_px = 200.0 * run['wall_s'] / top
             x = left + index * 110 + offset * 40
-            parts.append('<rect x="%d" y="%.1f" width="36" height="%.1f" fill="%s"/>' % (x, bottom - bar, bar, colour))
-            parts.append('<text x="%d" y="%.1f" font-size="10">%s</text>' % (x, bottom - bar - 4, run['wall_s']))
+            parts.append('<rect x="%d" y="%.1f" width="36" height="%.1f" fill="%s"/>' % (x, bottom - height_px, height_px, colour))
+            parts.append('<text x="%d" y="%.1f" font-size="10">%s</text>' % (x, bottom - height_px - 4, run['wall_s']))
         parts.append('<text x="%d" y="%d">%s</text>' % (left + index * 110, bottom + 18, setting))
     parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#222"/>' % (left - 5, bottom, width - 10, bottom))
     parts.append('</svg>\n')

@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+from graph_emulator.launcher import Emulator, EmulatorError
 from graph_emulator.tenancy import MSP_APP, domain_for, local_app_for, tenant_id_for
 
 EMULATOR_ARGS = ('--tenants', '3', '--unconsented', '3', '--tenant-users', '5', '--time-scale', '100')
@@ -103,7 +104,7 @@ def throttled_scope(answer):
 def test_app_in_one_tenant_scope(estate, fresh_emulator):
     fresh_emulator.configure(write_quotas={'Tenant_Application': 3})
     token_1, token_2 = estate.token(1), estate.token(2)
-    assert [estate.write(token_1, 1).status_code for _ in range(3)] == [204] * 3
+    assert [estate.write(token_1, 1).status_code for _attempt in range(3)] == [204] * 3
     assert throttled_scope(estate.write(token_1, 1)) == 'Tenant_Application/Write/%s/%s' % (MSP_ID, tenant_id_for(1))
     assert estate.write(token_2, 2).status_code == 204          # the same app in another tenant has its own budget
     assert estate.write(estate.token(1, 'local'), 1).status_code == 204   # another app in the same tenant too
@@ -112,7 +113,7 @@ def test_app_in_one_tenant_scope(estate, fresh_emulator):
 def test_tenant_across_apps_scope(estate, fresh_emulator):
     fresh_emulator.configure(write_quotas={'Tenant': 4})
     msp_1, local_1 = estate.token(1), estate.token(1, 'local')
-    assert [estate.write(msp_1, 1).status_code for _ in range(3)] == [204] * 3
+    assert [estate.write(msp_1, 1).status_code for _attempt in range(3)] == [204] * 3
     assert estate.write(local_1, 1).status_code == 204
     assert throttled_scope(estate.write(local_1, 1)) == 'Tenant/Write/%s/%s' % (local_app_for(1)[0], tenant_id_for(1))
     assert estate.write(estate.token(2), 2).status_code == 204   # other tenants keep their budget
@@ -121,8 +122,8 @@ def test_tenant_across_apps_scope(estate, fresh_emulator):
 def test_app_across_tenants_scope(estate, fresh_emulator):
     fresh_emulator.configure(write_quotas={'Application': 4})
     msp_1, msp_2 = estate.token(1), estate.token(2)
-    assert [estate.write(msp_1, 1).status_code for _ in range(2)] == [204] * 2
-    assert [estate.write(msp_2, 2).status_code for _ in range(2)] == [204] * 2
+    assert [estate.write(msp_1, 1).status_code for _attempt in range(2)] == [204] * 2
+    assert [estate.write(msp_2, 2).status_code for _attempt in range(2)] == [204] * 2
     assert throttled_scope(estate.write(msp_2, 2)) == 'Application/Write/%s/%s' % (MSP_ID, tenant_id_for(2))
     assert throttled_scope(estate.write(msp_1, 1)) == 'Application/Write/%s/%s' % (MSP_ID, tenant_id_for(1))
     assert estate.write(estate.token(2, 'local'), 2).status_code == 204   # another app is not charged
@@ -131,7 +132,7 @@ def test_app_across_tenants_scope(estate, fresh_emulator):
 def test_throttle_waits_out_with_retry_after(estate, fresh_emulator):
     fresh_emulator.configure(write_quotas={'Application': 2}, time_scale=0.01)
     token = estate.token(1)
-    answers = [estate.write(token, 1) for _ in range(3)]
+    answers = [estate.write(token, 1) for _attempt in range(3)]
     assert [answer.status_code for answer in answers[:2]] == [204, 204]
     if answers[2].status_code == 429:
         # 1 write of a 2-per-300 s bucket at time scale 0.01 refills in 1.5 s, less what trickled in.
@@ -148,3 +149,19 @@ def test_reset_restores_every_tenant(estate, fresh_emulator):
     for number in (1, 2):
         state = fresh_emulator._call('GET', 'state?tenant=%s' % domain_for(number))
         assert next(user for user in state['users'] if user['userPrincipalName'].startswith('user00002'))['usageLocation'] == 'US'
+
+
+def test_a_tenants_file_serves_the_fixtures_it_lists(tmp_path):
+    listing = tmp_path / 'estate.yml'
+    listing.write_text('tenants:\n  - fixture: contoso\n  - fixture: tight-seats\n    consent: false\n')
+    with Emulator(args=('--tenants-file', str(listing))) as running:
+        estate = Estate(running.info)
+        assert [entry['domain'] for entry in running.info['tenants']] == ['contoso.onmicrosoft.com', 'tightseats.onmicrosoft.com']
+        assert estate.token_response('contoso.onmicrosoft.com', MSP_ID, MSP_SECRET).status_code == 200
+        assert estate.token_response('tightseats.onmicrosoft.com', MSP_ID, MSP_SECRET).json()['error_codes'] == [7000229]
+        estate.session.close()
+
+
+def test_state_files_are_refused_with_many_tenants(tmp_path):
+    with pytest.raises(EmulatorError, match='state-file is for one tenant'):
+        Emulator(args=('--tenants', '2', '--state-file', str(tmp_path / 'state.json'))).start()

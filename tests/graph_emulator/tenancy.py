@@ -230,13 +230,13 @@ def add_arguments(parser):
 
 def registry_from_args(args):
     """A TenantRegistry when --tenants or --tenants-file was given, else None (one tenant, as before)."""
+    if args.tenants is None and not args.tenants_file:
+        return None
+    if args.state_file:
+        raise ValueError('--state-file is for one tenant; it cannot be used with --tenants or --tenants-file')
     if args.tenants_file:
         return TenantRegistry.load(args.tenants_file)
-    if args.tenants is None:
-        return None
     if args.tenants < 1:
         raise ValueError('--tenants must be at least 1')
-    if args.state_file:
-        raise ValueError('--state-file is for one tenant; it cannot be used with --tenants')
     unconsented = frozenset(int(item) for item in args.unconsented.split(',') if item.strip())
     return TenantRegistry.generate(args.tenants, args.tenant_users, unconsented, args.seed)
