@@ -366,7 +366,8 @@ def _bounds(results):
     latency_s, item_s = setting['latency_ms'] / 1000.0, setting['batch_item_ms'] / 1000.0
     base = _find(runs, 'baseline', 'baseline')
     fixed = base['wall_s'] if base else 0.0
-    concurrency, margin = setting.get('client_max_concurrency'), setting.get('client_pacing_margin')
+    # Since issue 13 the pace has no margin on the rate (Retry-After-anchored schedule): 1.0.
+    concurrency, margin = setting.get('client_max_concurrency'), setting.get('client_pacing_margin', 1.0)
     lines = ['## What bounds each run', '']
     for run in _ours_first(runs):
         write_envelopes = -(-run['users'] // 20)
@@ -390,8 +391,8 @@ def _bounds(results):
             paced = beyond / (WRITE_RATE * margin) - beyond / WRITE_RATE
             rest = run['wall_s'] - run['floor_s'] - paced
             lines.append('- %s users, first run (%.1f s): Graph\'s write bucket. The floor (%.1f s) is almost all (%s - 3,000) / 20 s'
-                         ' of writes; once Graph first answers 429 the client paces writes at %.0f %% of 20/s (`PACING_MARGIN` in'
-                         ' `_graph_batch.py`), which costs about %.1f s more; the remaining %.1f s are Ansible\'s start-up, token,'
+                         ' of writes; once Graph first answers 429 the client paces writes at %.0f %% of 20/s (the Pacer in'
+                         ' `graph/_batch.py`), which costs about %.1f s more; the remaining %.1f s are Ansible\'s start-up, token,'
                          ' SKUs, %d listing pages and the end of the last envelope. Graph answered %d writes with 429 (when the'
                          ' burst ran out) and the client retried them (%d retries).' % (
                              _number(run['users']), run['wall_s'], run['floor_s'], _number(run['users']), 100 * margin, paced, rest,

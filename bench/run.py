@@ -326,7 +326,8 @@ def client_settings():
     """The module's own pacing settings, read from the source, to explain the results."""
     settings = {}
     for key, path, pattern in (
-            ('client_pacing_margin', 'plugins/module_utils/graph/_batch.py', r'^PACING_MARGIN = ([0-9.]+)'),
+            ('client_pacing_margin', 'plugins/module_utils/graph/_batch.py', r'^PACING_MARGIN = ([0-9.]+)'),  # before issue 13
+            ('client_pacing_slack_s', 'plugins/module_utils/graph/_batch.py', r'^PACING_SLACK_SECONDS = ([0-9.]+)'),
             ('client_max_concurrency', 'plugins/modules/teams_license.py', r"max_concurrency=dict\(type='int', default=([0-9]+)\)")):
         with open(os.path.join(REPO_ROOT, path), encoding='utf-8') as handle:
             found = re.search(pattern, handle.read(), flags=re.MULTILINE)

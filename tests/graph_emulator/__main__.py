@@ -25,11 +25,16 @@ from graph_emulator.entra import Entra, TokenStore
 from graph_emulator.faults import FaultInjector
 from graph_emulator.graph_api import GraphApi
 from graph_emulator.server import EmulatorApp, EmulatorHTTPServer, RequestLog, Stats, make_ssl_context
+from graph_emulator.tenancy import CurrentTenant, MultiTenantApp, add_arguments, registry_from_args
 from graph_emulator.tenant import Tenant
 from graph_emulator.throttle import Throttle
 
 
 def load_tenant(args):
+    """The one tenant, or a CurrentTenant over a registry of many (--tenants, --tenants-file)."""
+    registry = registry_from_args(args)
+    if registry is not None:
+        return CurrentTenant(registry)
     if args.generate_users is not None:
         tenant = Tenant.generate(users=args.generate_users, skus=50, seed=args.seed)
     else:
@@ -83,7 +88,12 @@ def build(args, state_dir):
     request_log = RequestLog(args.log_size, args.log_file)
     info = {'authority_url': base_url, 'tenant_id': tenant.tenant_id, 'graph_url': base_url, 'ca_path': ca_path}
     resettables = [tenant.reset, stats.reset, throttle.reset, faults.reseed, batch.reseed, request_log.clear]
-    server.app = EmulatorApp(tenant, knob_store, (entra, graph, batch), stats, request_log, resettables, info, args.state_file)
+    app_args = (knob_store, (entra, graph, batch), stats, request_log, resettables, info, args.state_file)
+    if isinstance(tenant, CurrentTenant):
+        info['tenants'] = [{'tenant_id': item.tenant_id, 'domain': item.domain} for item in tenant.registry.tenants]
+        server.app = MultiTenantApp(tenant, tokens, *app_args)
+    else:
+        server.app = EmulatorApp(tenant, *app_args)
     return server, server.app, request_log
 
 
@@ -118,7 +128,9 @@ def serve(args, state_dir):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    add_arguments(parser)
+    args = parser.parse_args(argv)
     temporary_state_dir = args.state_dir is None
     state_dir = tempfile.mkdtemp(prefix='graph-emulator-') if temporary_state_dir else args.state_dir
     os.makedirs(state_dir, exist_ok=True)

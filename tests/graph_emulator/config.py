@@ -30,6 +30,8 @@ class Knobs:
     batch_item_ms: float = None
     throttle: bool = True
     time_scale: float = 1.0
+    # Write quotas that replace graph-facts §5.2's for tests: {'Tenant_Application' | 'Tenant' | 'Application': writes per window}.
+    write_quotas: dict = dataclasses.field(default_factory=dict)
     # graph-facts §5.1 says usage keeps being counted while a client is throttled.
     # How much a rejected request counts is not documented (UNVERIFIED); by default
     # a 429 costs nothing, so Retry-After is exact for a client that honours it.
@@ -108,6 +110,27 @@ def parse_fault_kinds(value):
     return tuple(dict.fromkeys(items))
 
 
+WRITE_QUOTA_SCOPES = ('Tenant_Application', 'Tenant', 'Application')
+
+
+def parse_write_quotas(value):
+    """'Application=60,Tenant=180' or {'Application': 60} -> {scope: positive int}; '' or {} restores §5.2."""
+    if isinstance(value, str):
+        pairs = [item.split('=', 1) for item in value.split(',') if item.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise KnobError('expected SCOPE=QUOTA pairs separated by commas, got %r' % (value,))
+        value = {name.strip(): number for name, number in pairs}
+    if not isinstance(value, dict):
+        raise KnobError('expected a mapping of scope to quota, got %r' % (value,))
+    unknown = sorted(set(value) - set(WRITE_QUOTA_SCOPES))
+    if unknown:
+        raise KnobError('unknown scopes %s; choose from %s' % (', '.join(unknown), ', '.join(WRITE_QUOTA_SCOPES)))
+    quotas = {name: int(number) for name, number in value.items()}
+    if any(number < 1 for number in quotas.values()):
+        raise KnobError('a write quota is at least 1: %r' % (value,))
+    return quotas
+
+
 def _parse_text(value):
     text = str(value)
     if not text:
@@ -120,6 +143,7 @@ KNOB_PARSERS = {
     'batch_item_ms': _parse_optional_ms,
     'throttle': _parse_bool,
     'time_scale': _parse_positive,
+    'write_quotas': parse_write_quotas,
     'throttle_charge_rejected': _parse_bool,
     'fault_rate': _parse_rate,
     'fault_kinds': parse_fault_kinds,
@@ -209,6 +233,8 @@ def build_parser():
     parser.add_argument('--batch-item-ms', type=float, default=None, help='server time per $batch item (default 5%% of --latency-ms)')
     parser.add_argument('--throttle', choices=('on', 'off'), default='on')
     parser.add_argument('--time-scale', type=float, default=1.0, help='multiply every throttling window (0.01: 100x shorter windows)')
+    parser.add_argument('--write-quotas', default='', metavar='SCOPE=N,...',
+                        help='replace write quotas for tests, e.g. Application=60,Tenant=180 (windows stay; --time-scale shrinks them)')
     parser.add_argument('--fault-rate', type=float, default=0.0, help='probability of an injected fault per Graph request (0..1)')
     parser.add_argument('--fault-kinds', default=','.join(FAULT_KINDS), help='comma list of 429,503,504,reset,slow')
     parser.add_argument('--fault-token', action='store_true', help='inject faults on the token endpoints too')
@@ -234,6 +260,7 @@ def knobs_from_args(args, tenant_defaults=None):
         'batch_item_ms': args.batch_item_ms,
         'throttle': args.throttle,
         'time_scale': args.time_scale,
+        'write_quotas': args.write_quotas,
         'fault_rate': args.fault_rate,
         'fault_kinds': args.fault_kinds,
         'fault_token': args.fault_token,

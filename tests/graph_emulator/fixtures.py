@@ -394,10 +394,10 @@ GENERATED_CORE_SKUS = ('ENTERPRISEPACK', 'SPE_E5', 'ENTERPRISEPREMIUM', 'MCOEV',
 GENERATED_GROUP = 'Generated Teams Phone Users'
 
 
-def generated_state(users=10000, skus=50, seed=0):
-    """A large tenant with contoso's identity, apps and rules (layout in tenants/README.md)."""
+def generated_state(users=10000, skus=50, seed=0, identity=None):
+    """A large tenant with contoso's identity (or `identity`: tenant keys to override), apps and rules (layout in tenants/README.md)."""
     base = read_fixture('contoso')
-    tenant = _tenant_state(base['tenant'])
+    tenant = _tenant_state(dict(base['tenant'], **(identity or {})))
     products = _generated_products(skus, seed)
     sku_states = [_generated_sku(product, tenant['id'], users) for product in products]
     ids = dict((sku['part_number'], sku['sku_id']) for sku in sku_states)

@@ -176,6 +176,7 @@ class RequestLog:
         when, request, status, content_type, body, seconds, aborted = raw
         return {
             'time': email.utils.formatdate(when, usegmt=True),
+            'answered_at': when,  # epoch seconds: tests check that a client waited out a Retry-After
             'method': request.method,
             'path': request.target,
             'status': None if aborted else status,

@@ -161,12 +161,16 @@ class Throttle:
              'Application', 'ReadWrite', 'ResourceUnitLimitExceeded', resource_units),
         ]
         if writes:
+            # Three write scopes (graph-facts §5.2, §11.6): one app in one tenant, one tenant across
+            # apps, one app across tenants. The Write bucket that runs out names itself in the 429.
+            quotas = self._knobs.write_quotas or {}
             charges += [
-                (self._bucket(('Tenant_Application', 'Write', app_id, tenant_id), TENANT_APPLICATION_WRITES, TENANT_APPLICATION_WRITE_WINDOW),
+                (self._bucket(('Tenant_Application', 'Write', app_id, tenant_id), quotas.get('Tenant_Application', TENANT_APPLICATION_WRITES),
+                              TENANT_APPLICATION_WRITE_WINDOW),
                  'Tenant_Application', 'Write', 'WriteLimitExceeded', writes),
-                (self._bucket(('Tenant', 'Write', tenant_id), TENANT_WRITES, TENANT_WRITE_WINDOW),
+                (self._bucket(('Tenant', 'Write', tenant_id), quotas.get('Tenant', TENANT_WRITES), TENANT_WRITE_WINDOW),
                  'Tenant', 'Write', 'WriteLimitExceeded', writes),
-                (self._bucket(('Application', 'Write', app_id), APPLICATION_WRITES, APPLICATION_WRITE_WINDOW),
+                (self._bucket(('Application', 'Write', app_id), quotas.get('Application', APPLICATION_WRITES), APPLICATION_WRITE_WINDOW),
                  'Application', 'Write', 'WriteLimitExceeded', writes),
             ]
         return charges

@@ -10,6 +10,11 @@ Two ways, chosen by count:
   once it has cost as many pages as the batches would have, and the users it has not met yet
   are then read by batch, so it never costs more than twice the batch way.
 Licensing properties come back only when selected (graph-facts 3.1).
+
+A task of 100,000 users keeps every user it read until it has planned them, so each user is
+kept compact (see compact_user): only what the planner and the writes read, and the licence
+entries that thousands of users hold alike (the same skuId, state and disabled plans) are one
+shared, read-only object instead of a decoded copy per user.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +30,59 @@ LISTING_PAGE_SIZE = 999
 LISTING_THRESHOLD = 400
 
 
+# The members of a licenseAssignmentState and of an assignedLicense that the planner and the
+# writes read (licensing/_plan.py, _writes.py); lastUpdatedDateTime is dropped.
+STATE_KEYS = ('skuId', 'assignedByGroup', 'disabledPlans', 'state', 'error')
+LICENCE_KEYS = ('skuId', 'disabledPlans')
+
+
+class SharedEntries(object):
+    """One read-only dict per distinct licence entry, one tuple per distinct list of them, for all users of a read.
+
+    Shared objects must never be changed in place: the planner copies a user before it predicts
+    the user after the writes (copy.deepcopy in apply_plan).
+    """
+
+    def __init__(self):
+        self._entries = {}
+        self._lists = {}
+
+    def entries(self, raw, keys):
+        if not raw:
+            return ()
+        shared = []
+        for entry in raw:
+            if not isinstance(entry, dict):
+                return raw  # not Graph's shape: keep it as it came, the planner reports it
+            key = tuple((name, _frozen(entry[name])) for name in keys if name in entry)
+            try:
+                found = self._entries.get(key)
+            except TypeError:
+                return raw  # a member that is not a string, null or list of strings: keep the entry as it came
+            if found is None:
+                found = self._entries[key] = dict(key)
+            shared.append(found)
+        shared = tuple(shared)
+        return self._lists.setdefault(tuple(id(entry) for entry in shared), shared)
+
+
+def _frozen(value):
+    """Lists (disabledPlans) become tuples: hashable, and safe to share."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def compact_user(user, shared):
+    """The user as the planner needs it: id, userPrincipalName, usageLocation and the shared licence entries."""
+    if not isinstance(user, dict):
+        return user
+    compact = dict((name, user[name]) for name in ('id', 'userPrincipalName', 'usageLocation') if name in user)
+    if 'assignedLicenses' in user:
+        compact['assignedLicenses'] = shared.entries(user['assignedLicenses'], LICENCE_KEYS)
+    if 'licenseAssignmentStates' in user:
+        compact['licenseAssignmentStates'] = shared.entries(user['licenseAssignmentStates'], STATE_KEYS)
+    return compact
+
+
 class UserReadResult(object):
     """Per reference (lower case): the Graph user, None when it does not exist, or the GraphError."""
 
@@ -32,6 +90,10 @@ class UserReadResult(object):
         self.users = {}
         self.errors = {}
         self.listing_pages = 0
+        self.shared = SharedEntries()
+
+    def keep(self, key, user):
+        self.users[key] = compact_user(user, self.shared)
 
     def current(self, reference):
         return self.users.get(reference.lower())
@@ -66,7 +128,7 @@ def _read_by_listing(client, wanted, result):
         for user in page.get('value') or []:
             for key in (user.get('id', '').lower(), (user.get('userPrincipalName') or '').lower()):
                 if key in wanted:
-                    result.users[key] = user
+                    result.keep(key, user)
         url, params = page.get('@odata.nextLink'), None
     if not url:
         # The whole tenant was listed: whoever was not met does not exist.
@@ -79,7 +141,7 @@ def _read_by_batch(client, references, result):
     for reference, response in zip(references, client.batch(requests)):
         key = reference.lower()
         if response.ok:
-            result.users[key] = response.body
+            result.keep(key, response.body)
         elif response.status == 404:
             result.users[key] = None
         else:

@@ -10,9 +10,12 @@ to Graph's limit without wasting requests or losing items:
 - A 429 closes a gate shared by every worker until its Retry-After has passed: usage keeps
   being counted while a client is throttled, so retrying early makes it worse (graph-facts 5.1).
 - Once Graph says the write limit is reached (x-ms-throttle-information WriteLimitExceeded or a
-  Write scope, graph-facts 5.2), writes are paced just under the documented sustained rate of
-  one app in one tenant, 3,000 per 150 s, instead of probing the limit with envelopes that
-  would mostly come back 429. Until then, the burst allowance is used at full speed.
+  Write scope, graph-facts 5.2), writes are paced at the documented sustained rate of one app in
+  one tenant, 3,000 per 150 s, instead of probing the limit with envelopes that would mostly
+  come back 429. The schedule is anchored on Graph's own Retry-After (when the bucket holds the
+  refused writes again) and re-anchored by every later write 429, so it needs no margin on the
+  rate: the bucket refills continuously, and each envelope goes when its writes have refilled.
+  Until the first write 429, the burst allowance is used at full speed.
 - Throttled items are retried for as long as the run makes progress; a 5xx or a lost answer
   counts against max_retries for that item, with its own backoff. Items still pending after
   retry_budget seconds without any item succeeding are given up with their last answer.
@@ -29,7 +32,12 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._errors impor
 BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
 SUSTAINED_WRITES_PER_SECOND = 3000 / 150.0  # write quota per app per tenant (graph-facts 5.2)
-PACING_MARGIN = 0.95  # stay a little under the quota: the bucket refills continuously
+# Added to each paced send, never to the schedule: it absorbs the client's sleep and thread jitter
+# without slowing the pace (a margin on the rate would cost its share of every paced second).
+PACING_SLACK_SECONDS = 0.01
+# Slots left unused while the workers were late (CPU, sleep overshoot) are used later, as the
+# bucket kept them, up to this many seconds of writes: far below the 3,000-write bucket.
+PACING_CATCH_UP_SECONDS = 30.0
 
 
 def is_write(item):
@@ -52,9 +60,15 @@ def write_limit_reached(response):
 
 
 class Pacer(object):
-    """The gate shared by all workers, and the write pace once the write limit was met."""
+    """The gate shared by all workers, and the write pace once the write limit was met.
 
-    def __init__(self, clock, sleep, writes_per_second=SUSTAINED_WRITES_PER_SECOND * PACING_MARGIN):
+    The pace is a schedule of write slots: the first starts at the gate a write 429's Retry-After
+    set, each envelope's slot ends when its writes have refilled at the sustained rate, and a
+    later write 429 (another app writing in the tenant, or the app's budget across tenants spent
+    by other processes) pushes the schedule back to its own Retry-After.
+    """
+
+    def __init__(self, clock, sleep, writes_per_second=SUSTAINED_WRITES_PER_SECOND):
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -81,11 +95,14 @@ class Pacer(object):
     def wait_turn(self, write_count):
         """Sleep until this envelope may go: after the gate, and once its writes have refilled."""
         with self._lock:
-            start = max(self._clock(), self._gate)
+            now = self._clock()
+            start = max(now, self._gate)
             if self._next_write_slot is not None and write_count:
-                # Send at the end of the reserved stretch, when the bucket holds these writes.
-                start = max(start, self._next_write_slot) + write_count * self._write_interval
-                self._next_write_slot = start
+                # Send at the end of the reserved stretch, when the bucket holds these writes. The
+                # stretch follows the previous one, not the clock: a late send does not delay the next.
+                slot = max(self._next_write_slot, self._gate, now - PACING_CATCH_UP_SECONDS) + write_count * self._write_interval
+                self._next_write_slot = slot
+                start = max(start, slot + PACING_SLACK_SECONDS)
         delay = start - self._clock()
         if delay > 0:
             self._sleep(delay)

@@ -5,7 +5,7 @@
 
 import threading
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import SUSTAINED_WRITES_PER_SECOND, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import PACING_SLACK_SECONDS, SUSTAINED_WRITES_PER_SECOND, Pacer
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
 
 TOKEN = 'token-for-batch-tests'
@@ -115,8 +115,31 @@ def test_paced_envelopes_wait_until_their_writes_have_refilled():
     pacer = Pacer(clock=clock, sleep=clock.sleep, writes_per_second=20.0)
     pacer.throttled(0.05, on_writes=True)
     pacer.wait_turn(20)
-    assert abs(clock.now - 1.05) < 1e-9  # the gate, then 20 writes at 20 per second
+    assert abs(clock.now - (1.05 + PACING_SLACK_SECONDS)) < 1e-9  # the gate, then 20 writes at 20 per second
     pacer.wait_turn(10)
-    assert abs(clock.now - 1.55) < 1e-9
+    assert abs(clock.now - (1.55 + PACING_SLACK_SECONDS)) < 1e-9  # the slack is not added to the schedule
     pacer.wait_turn(0)  # an envelope of reads only waits for the gate
-    assert abs(clock.now - 1.55) < 1e-9
+    assert abs(clock.now - (1.55 + PACING_SLACK_SECONDS)) < 1e-9
+
+
+def test_a_later_write_429_moves_the_schedule_to_its_retry_after():
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, writes_per_second=20.0)
+    pacer.throttled(0.05, on_writes=True)
+    pacer.wait_turn(20)                      # slot ends at 1.05
+    pacer.throttled(3.0, on_writes=True)     # another process spent the shared budget: wait 3 s from now
+    pacer.wait_turn(20)
+    assert abs(clock.now - (1.05 + PACING_SLACK_SECONDS + 3.0 + 1.0 + PACING_SLACK_SECONDS)) < 1e-9
+
+
+def test_ten_thousand_writes_within_two_percent_of_the_floor_and_one_round_of_429s():
+    """Graph's floor for 10,000 writes of one app in one tenant: the 3,000 burst, then 20 per second."""
+    clock = Clock()
+    bucket = WriteBucket(clock, burst=3000, rate=SUSTAINED_WRITES_PER_SECOND)
+    client = GraphClient(access_token=TOKEN, session=bucket, sleep=clock.sleep, clock=clock, max_retries=2)
+    results = client.batch(writes(10000))
+    assert all(result.ok for result in results) and bucket.accepted == 10000
+    floor = (10000 - 3000) / SUSTAINED_WRITES_PER_SECOND
+    assert clock.now <= floor * 1.02, clock.now / floor
+    # Only the envelopes in flight when the burst ran out are refused: the pace itself draws no 429.
+    assert bucket.rejected <= 20 * client.max_concurrency

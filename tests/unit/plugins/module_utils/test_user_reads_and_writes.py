@@ -8,6 +8,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._errors impor
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import UserPlan
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, read_users
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import apply_plan
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
 FORBIDDEN = {'error': {'code': 'Authorization_RequestDenied', 'message': 'Insufficient privileges'}}
@@ -51,6 +52,48 @@ def test_few_users_are_read_by_batch_with_licensing_properties_selected():
     urls = [request['url'] for request in client.batches[0]]
     assert urls[0] == '/users/user1@contoso.com?$select=id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates'
     assert client.gets == []
+
+
+def licensed_user(number, disabled=()):
+    return {'id': 'id-%d' % number, 'userPrincipalName': 'user%d@contoso.com' % number, 'usageLocation': 'US',
+            'assignedLicenses': [{'skuId': PHONE, 'disabledPlans': list(disabled)}],
+            'licenseAssignmentStates': [{'skuId': PHONE, 'assignedByGroup': None, 'disabledPlans': list(disabled), 'state': 'Active',
+                                         'error': 'None', 'lastUpdatedDateTime': '2026-01-0%dT00:00:00Z' % (number % 9 + 1)}]}
+
+
+def test_users_are_kept_compact_with_one_shared_entry_per_distinct_licence():
+    def answer(request):
+        number = int(request['url'].split('/users/user')[1].split('@')[0])
+        return BatchResponse(200, {}, licensed_user(number, ['plan-a'] if number == 7 else ()))
+
+    client = FakeClient(answer)
+    result = read_users(client, ['user%d@contoso.com' % number for number in range(1, 9)])
+    first, second, seventh = (result.current('user%d@contoso.com' % number) for number in (1, 2, 7))
+    assert first['id'] == 'id-1' and first['usageLocation'] == 'US'
+    # The planner's members only, lists as tuples; lastUpdatedDateTime is not kept.
+    assert first['licenseAssignmentStates'] == ({'skuId': PHONE, 'assignedByGroup': None, 'disabledPlans': (), 'state': 'Active',
+                                                 'error': 'None'},)
+    assert first['assignedLicenses'] == ({'skuId': PHONE, 'disabledPlans': ()},)
+    # Alike entries are one object for every user; a different one is its own.
+    assert first['licenseAssignmentStates'] is second['licenseAssignmentStates']
+    assert seventh['licenseAssignmentStates'][0]['disabledPlans'] == ('plan-a',)
+    assert seventh['licenseAssignmentStates'] is not first['licenseAssignmentStates']
+
+
+def test_a_prediction_from_a_shared_entry_leaves_the_other_users_alone():
+    client = FakeClient(lambda request: BatchResponse(200, {}, licensed_user(1)))
+    result = read_users(client, ['user1@contoso.com', 'user2@contoso.com'])
+    plan = UserPlan('user1@contoso.com', 'id-1', 'user1@contoso.com')
+    plan.add.append({'skuId': PHONE, 'disabledPlans': ['plan-b']})
+    predicted = apply_plan(result.current('user1@contoso.com'), plan)
+    assert predicted['licenseAssignmentStates'][0]['disabledPlans'] == ['plan-b']
+    assert result.current('user2@contoso.com')['licenseAssignmentStates'][0]['disabledPlans'] == ()
+
+
+def test_an_entry_of_an_unexpected_shape_is_kept_as_it_came():
+    odd = dict(graph_user(1), licenseAssignmentStates=[{'skuId': PHONE, 'disabledPlans': [{'not': 'a string'}]}])
+    result = read_users(FakeClient(lambda request: BatchResponse(200, {}, odd)), ['user1@contoso.com'])
+    assert result.current('user1@contoso.com')['licenseAssignmentStates'] == odd['licenseAssignmentStates']
 
 
 def test_guest_upn_is_percent_encoded_in_the_path():
