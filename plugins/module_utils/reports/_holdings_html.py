@@ -6,7 +6,7 @@ when it is opened) with the seats per Teams licence as a bar chart, holders per 
 error with the reason and what to do, and disabled accounts that still hold licences.
 
 Every table sorts by a click on its column header; one licence selector and one search box filter
-every table and highlight the licence in the chart. Rows are spooled to temporary files while
+every table and highlight the licence in the chart (``#licence=MCOEV`` in the address opens it filtered). Rows are spooled to temporary files while
 users stream in, so a report of a large tenant is written without holding its users in memory.
 """
 
@@ -80,8 +80,14 @@ SCRIPT = '''
       header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
     });
   });
-  licence.addEventListener('change', apply);
+  licence.addEventListener('change', function () {
+    history.replaceState(null, '', licence.value ? '#licence=' + encodeURIComponent(licence.value) : '#');
+    apply();
+  });
   search.addEventListener('input', apply);
+  // A link can open the page filtered: report.html#licence=MCOEV
+  var linked = /licence=([^&]+)/.exec(location.hash);
+  if (linked) { licence.value = decodeURIComponent(linked[1]); }
   apply();
   document.body.setAttribute('data-ready', 'true');
 })();
@@ -158,14 +164,15 @@ def write_page(stream, sections, summary, seats, generated):
     stream.write(_totals(summary))
     stream.write(_controls(sections.licences))
     stream.write(_seat_chart(seats))
-    stream.write(_licence_table(summary))
-    _row_section(stream, sections, 'holders', 'holders-table', 'Holders',
-                 ('User', 'Name', 'Licence', 'Product', 'Assigned', 'State', 'Error', 'Teams plans'), heading_level=3)
-    stream.write('</section>\n')
+    # What needs action first: errors and disabled accounts, then who holds what.
     stream.write('<section id="errors"><h2>Users in error</h2>\n')
     _row_section(stream, sections, 'errors', 'errors-table', None, ('User', 'Name', 'Licence', 'Reason', 'Assigned', 'What to do'))
     stream.write('</section>\n<section id="disabled"><h2>Disabled accounts holding licences</h2>\n')
     _row_section(stream, sections, 'disabled', 'disabled-table', None, ('User', 'Name', 'Licence', 'Product', 'Assigned'))
+    stream.write('</section>\n')
+    stream.write(_licence_table(summary))
+    _row_section(stream, sections, 'holders', 'holders-table', 'Holders',
+                 ('User', 'Name', 'Licence', 'Product', 'Assigned', 'State', 'Error', 'Teams plans'), heading_level=3)
     stream.write('</section>\n</main>\n<script>%s</script>\n</body>\n</html>\n' % SCRIPT)
 
 
@@ -205,17 +212,22 @@ def _seat_chart(seats):
             '<text x="0" y="%d">%s</text>'
             '<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="#e3e5f4"></rect>'
             '<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="%s"></rect>'
-            '<text class="seat-numbers" x="%d" y="%d">%d / %d used, %d free</text></g>'
+            '<text class="seat-numbers" x="%d" y="%d">%s / %s used, %s free</text></g>'
             % (escape(key, quote=True), seat['enabled'], seat['consumed'], seat['available'],
                escape(seat['product_name'] or key), seat['consumed'], seat['enabled'], seat['available'],
-               top + 15, escape(_short('%s - %s' % (key, seat['product_name'] or key), 48)),
+               top + 15, escape(_short('%s - %s' % (key, seat['product_name'] or key), 46)),
                LABEL_WIDTH, top, BAR_WIDTH, BAR_HEIGHT,
                LABEL_WIDTH, top, filled, BAR_HEIGHT, colour,
-               LABEL_WIDTH + BAR_WIDTH + 10, top + 15, seat['consumed'], seat['enabled'], seat['available']))
-    width = LABEL_WIDTH + BAR_WIDTH + 200
+               LABEL_WIDTH + BAR_WIDTH + 10, top + 15, _number(seat['consumed']), _number(seat['enabled']),
+               _number(seat['available'])))
+    width = LABEL_WIDTH + BAR_WIDTH + 260
     return ('<section id="seats"><h2>Seats per Teams licence</h2>'
             '<svg id="seat-chart" role="img" aria-label="Seats used per Teams licence" width="%d" height="%d" viewBox="0 0 %d %d">%s</svg>'
             '</section>\n' % (width, height, width, height, ''.join(bars)))
+
+
+def _number(value):
+    return '{:,}'.format(value)
 
 
 def _short(text, limit):
