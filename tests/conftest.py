@@ -13,6 +13,7 @@ The graph_emulator package (tests/graph_emulator) is made importable too.
 import os
 import sys
 import tempfile
+import zlib
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS_DIR = os.path.join(REPO_ROOT, 'tests')
@@ -26,7 +27,8 @@ def _is_nested(root):
 def _collections_root():
     if _is_nested(REPO_ROOT):
         return os.path.dirname(os.path.dirname(os.path.dirname(REPO_ROOT)))
-    base = os.path.join(tempfile.gettempdir(), 'm365-licensing-pytest-%d' % os.getuid())
+    # One link per checkout: worktrees of one user running tests at once must not re-point each other's.
+    base = os.path.join(tempfile.gettempdir(), 'm365-licensing-pytest-%d-%d' % (os.getuid(), zlib.crc32(REPO_ROOT.encode('utf-8'))))
     namespace_dir = os.path.join(base, 'ansible_collections', 'm365')
     link = os.path.join(namespace_dir, 'licensing')
     os.makedirs(namespace_dir, exist_ok=True)

@@ -6,10 +6,11 @@ filter and report format, in check mode as in a normal run, without one request 
 
 import csv
 import json
+import os
 
 import pytest
 
-from playbook_harness import connection_vars
+from playbook_harness import REPO_ROOT, connection_vars
 
 pytestmark = pytest.mark.integration
 
@@ -158,3 +159,16 @@ def test_a_user_is_reported_before_and_after_a_teams_license_change(fresh_emulat
                                      'provisioning_status': 'Success'}]
     phone_summary = next(item for item in after['summary']['licenses'] if item['sku_part_number'] == 'MCOEV')
     assert (phone_summary['holders'], phone_summary['direct']) == (1, 1)
+
+
+def test_the_report_playbook_writes_html_and_csv_of_the_sample_tenant_in_check_mode(fresh_emulator, run_playbook, tmp_path):
+    extra = connection_vars(fresh_emulator)
+    extra['report_dir'] = str(tmp_path / 'reports')
+    run = run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'report_teams_licenses.yml'), extra, check=True)
+    assert run.rc == 0, run
+    assert run.task('Write the HTML report of the whole tenant')['status'] == 'ok'
+    page = (tmp_path / 'reports' / 'teams-licences.html').read_text(encoding='utf-8')
+    assert page.count('<tr data-sku=') > 50 and 'CameronW@contoso.onmicrosoft.com' in page
+    rows = list(csv.DictReader((tmp_path / 'reports' / 'teams-licences.csv').read_text(encoding='utf-8').splitlines()))
+    assert {'MCOEV', 'MCOPSTN1'} <= set(row['sku_part_number'] for row in rows)
+    assert fresh_emulator.stats()['writes'] == 0

@@ -68,16 +68,26 @@ def iter_selected_users(client, selection, select):
                 and (member_ids is None or (user.get('id') or '').lower() in member_ids)
                 and (not selection.errors_only or has_licence_error(user)))
 
-    seen = set()
+    # Several licence listings, or a UPN and an object id of one user, can meet a user twice; one listing cannot.
+    seen = set() if selection.users or len(sku_ids) > 1 else None
     for page in _source_pages(client, selection, select, member_ids):
         kept = []
         for user in page:
-            key = (user.get('id') or '').lower()
-            if key not in seen and wanted(user):
-                seen.add(key)
-                kept.append(user)
+            if not wanted(user) or not _first_time(seen, user):
+                continue
+            kept.append(user)
         if kept:
             yield kept
+
+
+def _first_time(seen, user):
+    if seen is None:
+        return True
+    key = (user.get('id') or '').lower()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _source_pages(client, selection, select, member_ids):
@@ -92,8 +102,7 @@ def _source_pages(client, selection, select, member_ids):
 
 def _licence_holders(client, sku_ids, account_enabled, select):
     for sku_id in sku_ids:
-        for page in iter_user_pages(client, select=select, user_filter=licence_filter(sku_id, account_enabled)):
-            yield page
+        yield from iter_user_pages(client, select=select, user_filter=licence_filter(sku_id, account_enabled))
 
 
 def _named_users(client, references, select):

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a user holds, one entry per licence: from where, in which state, and which Teams plans work.
 
-Pure: no I/O. Input is a Graph user read with ``assignedLicenses``, ``licenseAssignmentStates``,
-``assignedPlans`` and ``provisionedPlans`` selected (graph-facts 3.1), the tenant's subscribed SKUs,
+Pure: no I/O. Input is a Graph user read with ``assignedLicenses``, ``licenseAssignmentStates``
+and ``provisionedPlans`` selected (graph-facts 3.1), the tenant's subscribed SKUs,
 and the display names of the groups licences are inherited from. teams_license_info reports users in
 this shape, and group reports their members in error.
 
@@ -13,7 +13,10 @@ this shape, and group reports their members in error.
 - Each assignment path (direct, or one per group) has its own state; the licence reports the worst
   one and the first error, so a failed group copy is not hidden by a healthy direct one.
 - A Teams plan's provisioning status comes from ``provisionedPlans``, which Graph keeps per service
-  (graph-facts 3.1): the plan's service is found through ``assignedPlans``.
+  (graph-facts 3.1). ``assignedPlans`` would name each plan's service, but it lists every plan of
+  every licence (about 100 per E5 user: 10 MB per page of 999 users), so Teams plans are mapped to
+  their service by name instead: TEAMS* plans are ``TeamspaceAPI``, the voice and meeting plans
+  (MCO*) ``MicrosoftCommunicationsOnline``, as Graph's assignedPlans samples show.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +26,9 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing import _s
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import HEALTHY_ASSIGNMENT_ERRORS
 
 HOLDINGS_USER_SELECT = ('id,userPrincipalName,displayName,accountEnabled,usageLocation,assignedLicenses,'
-                        'licenseAssignmentStates,assignedPlans,provisionedPlans')
+                        'licenseAssignmentStates,provisionedPlans')
+TEAMS_SERVICE = 'TeamspaceAPI'
+COMMUNICATIONS_SERVICE = 'MicrosoftCommunicationsOnline'
 STATE_SEVERITY = {'Active': 0, 'Disabled': 1, 'ActiveWithError': 2, 'Error': 3}
 TEAMS_PLAN_NAMES = (catalog.PHONE_SYSTEM_PLANS | catalog.CALLING_PLAN_PLANS | catalog.AUDIO_CONFERENCING_PLANS
                     | catalog.COMMUNICATIONS_CREDITS_PLANS)
@@ -151,10 +156,12 @@ def _disabled_plan_ids(held, states):
 
 
 def _provisioning_by_plan(user):
-    """{servicePlanId (lower case): provisioningStatus}, through each assigned plan's service."""
-    by_service = dict((item.get('service'), item.get('provisioningStatus')) for item in user.get('provisionedPlans') or [])
-    return dict(((item.get('servicePlanId') or '').lower(), by_service.get(item.get('service')))
-                for item in user.get('assignedPlans') or [])
+    """{service: provisioningStatus} from provisionedPlans."""
+    return dict((item.get('service'), item.get('provisioningStatus')) for item in user.get('provisionedPlans') or [])
+
+
+def teams_plan_service(plan_name):
+    return TEAMS_SERVICE if (plan_name or '').upper().startswith('TEAMS') else COMMUNICATIONS_SERVICE
 
 
 def _teams_plan(plan, held, disabled_ids, provisioning):
@@ -164,7 +171,7 @@ def _teams_plan(plan, held, disabled_ids, provisioning):
     elif plan_id.lower() in disabled_ids:
         status = 'Disabled'
     else:
-        status = provisioning.get(plan_id.lower())
+        status = provisioning.get(teams_plan_service(plan.get('servicePlanName')))
     return dict(service_plan_id=plan_id, service_plan_name=plan.get('servicePlanName'), provisioning_status=status)
 
 

@@ -44,7 +44,6 @@ def state(sku_id, group=None, state_value='Active', error='None', disabled=()):
 def graph_user(assigned=(), states=(), enabled=True, services=()):
     return {'id': 'u1', 'userPrincipalName': 'ann@contoso.com', 'displayName': 'Ann', 'accountEnabled': enabled,
             'usageLocation': 'US', 'assignedLicenses': list(assigned), 'licenseAssignmentStates': list(states),
-            'assignedPlans': [{'servicePlanId': plan_id, 'service': service} for plan_id, service, _status in services],
             'provisionedPlans': [{'service': service, 'provisioningStatus': status} for _plan, service, status in services]}
 
 
@@ -93,9 +92,13 @@ def test_disabled_plans_are_named_and_a_disabled_teams_plan_says_so():
 
 
 def test_provisioning_status_follows_the_plans_service():
-    user = graph_user(assigned=[{'skuId': MCOEV, 'disabledPlans': []}], states=[state(MCOEV)],
-                      services=[(MCOEV_PLAN, 'MicrosoftCommunicationsOnline', 'PendingProvisioning')])
-    assert described(user)['licenses'][0]['teams_plans'][0]['provisioning_status'] == 'PendingProvisioning'
+    user = graph_user(assigned=[{'skuId': MCOEV, 'disabledPlans': []}, {'skuId': E3, 'disabledPlans': []}],
+                      states=[state(MCOEV), state(E3)],
+                      services=[(MCOEV_PLAN, 'MicrosoftCommunicationsOnline', 'PendingProvisioning'),
+                                (TEAMS1, 'TeamspaceAPI', 'Success')])
+    plans = dict((plan['service_plan_name'], plan['provisioning_status'])
+                 for licence in described(user)['licenses'] for plan in licence['teams_plans'])
+    assert plans == {'MCOEV': 'PendingProvisioning', 'TEAMS1': 'Success'}
 
 
 def test_teams_only_leaves_out_products_without_teams():
@@ -114,12 +117,10 @@ def test_the_reported_user_has_snake_case_keys_only():
         if isinstance(value, dict):
             for key, item in value.items():
                 yield key
-                for nested in keys(item):
-                    yield nested
+                yield from keys(item)
         elif isinstance(value, list):
             for item in value:
-                for nested in keys(item):
-                    yield nested
+                yield from keys(item)
     assert all(key == key.lower() and not key.startswith('@') and key not in ('keys', 'values', 'items') for key in keys(user))
 
 
