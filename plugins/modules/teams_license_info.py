@@ -20,8 +20,9 @@ description:
   - Optionally writes a report file (O(report_path)), CSV, JSON or a self-contained HTML page with a seats chart,
     holders per licence, users in error with what to do, and disabled accounts holding licences. Writing the report
     does not change the tenant, so the task reports C(changed=false), in check mode too.
-  - Needs the Graph application permissions C(User.Read.All) (or C(LicenseAssignment.Read.All) with
-    C(Directory.Read.All)) and C(GroupMember.Read.All) to name groups and read O(group).
+  - Needs the Graph application permissions C(User.Read.All) to list users with their licences and account state, and
+    C(GroupMember.Read.All) to name the groups licences come from and to read O(group); C(Directory.Read.All) covers
+    both.
 author:
   - m365.licensing contributors (@m365-licensing)
 options:
