@@ -292,6 +292,22 @@ def report_users(client, selection, sku_index, teams_only, sinks):
                 sink(described)
 
 
+def write_report(module, report, summary, seats):
+    try:
+        report.finish(summary, seats, datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+    except OSError as error:
+        report.discard()
+        module.fail_json(msg='cannot write the report %s: %s' % (module.params['report_path'], error), requests=module.request_stats())
+
+
+def fail_reading_or_writing(module, error):
+    if isinstance(error, GraphError):
+        extra = dict(candidates=error.candidates) if getattr(error, 'candidates', None) else {}
+        module.fail_graph(error, prefix='cannot report the users\' licences', **extra)
+    message = str(error) if isinstance(error, ReportError) else 'cannot write the report %s: %s' % (module.params['report_path'], error)
+    module.fail_json(msg=message, requests=module.request_stats())
+
+
 def main():
     module = GraphModule(
         argument_spec=dict(
@@ -305,6 +321,7 @@ def main():
             report_format=dict(type='str', choices=list(REPORT_FORMATS)),
             return_users=dict(type='bool', default=True),
         ),
+        required_by=dict(report_format='report_path'),
         supports_check_mode=True,
     )
     report_format = report_format_of(module)
@@ -322,16 +339,13 @@ def main():
             report = open_report(module.params['report_path'], report_format)
             sinks.append(report.add)
         report_users(client, selection, sku_index, module.params['teams_only'], sinks)
-    except (GraphError, ReportError) as error:
+    except (GraphError, ReportError, OSError) as error:
         if report is not None:
             report.discard()
-        if isinstance(error, ReportError):
-            module.fail_json(msg=str(error), requests=module.request_stats())
-        module.fail_graph(error, prefix='cannot report the users\' licences')
-    seats = teams_seats(sku_index)
-    result = dict(changed=False, summary=summary.result(), seats=seats)
+        fail_reading_or_writing(module, error)
+    result = dict(changed=False, summary=summary.result(), seats=teams_seats(sku_index))
     if report is not None:
-        report.finish(result['summary'], seats, datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+        write_report(module, report, result['summary'], result['seats'])
         result['report'] = dict(path=module.params['report_path'], format=report_format, users=summary.users_reported)
     if module.params['return_users']:
         result['users'] = users

@@ -172,3 +172,16 @@ def test_the_report_playbook_writes_html_and_csv_of_the_sample_tenant_in_check_m
     rows = list(csv.DictReader((tmp_path / 'reports' / 'teams-licences.csv').read_text(encoding='utf-8').splitlines()))
     assert {'MCOEV', 'MCOPSTN1'} <= set(row['sku_part_number'] for row in rows)
     assert fresh_emulator.stats()['writes'] == 0
+
+
+def test_a_report_that_cannot_be_written_fails_before_any_user_is_read(fresh_emulator, run_playbook, tmp_path):
+    extra = connection_vars(fresh_emulator)
+    extra['report_path'] = str(tmp_path / 'missing' / 'licences.html')
+    run = run_playbook('license_info.yml', extra)
+    assert run.rc != 0
+    assert 'the directory %s does not exist' % (tmp_path / 'missing') in run.task(TASK)['result']['msg']
+    assert fresh_emulator.stats()['requests'].get('GET /v1.0/users', 0) == 0
+    extra = connection_vars(fresh_emulator)
+    extra['report_path'] = str(tmp_path / 'licences.txt')
+    run = run_playbook('license_info.yml', extra)
+    assert run.rc != 0 and 'set report_format' in run.task(TASK)['result']['msg']
