@@ -243,6 +243,7 @@ requests:
 '''
 
 import datetime
+import os
 
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_selection import UserSelection, iter_selected_users
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import read_group_names
@@ -292,9 +293,17 @@ def report_users(client, selection, sku_index, teams_only, sinks):
                 sink(described)
 
 
+def generated_at():
+    """The report's time stamp; SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it, e.g. for screenshots."""
+    epoch = os.environ.get('SOURCE_DATE_EPOCH')
+    moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch and epoch.isdigit()
+              else datetime.datetime.now(datetime.timezone.utc))
+    return moment.strftime('%Y-%m-%d %H:%M UTC')
+
+
 def write_report(module, report, summary, seats):
     try:
-        report.finish(summary, seats, datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+        report.finish(summary, seats, generated_at())
     except OSError as error:
         report.discard()
         module.fail_json(msg='cannot write the report %s: %s' % (module.params['report_path'], error), requests=module.request_stats())

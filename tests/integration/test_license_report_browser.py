@@ -42,8 +42,10 @@ def html_report(fresh_emulator, run_playbook, tmp_path):
     path = tmp_path / 'teams-licences.html'
     extra = connection_vars(fresh_emulator)
     extra.update(report_path=str(path), return_users=False)
-    run = run_playbook('license_info.yml', extra, check=True)
+    # A fixed time stamp keeps the screenshot in docs/ unchanged from one run to the next.
+    run = run_playbook('license_info.yml', extra, check=True, env={'SOURCE_DATE_EPOCH': '1796115600'})
     assert run.rc == 0, run
+    assert 'Generated 2026-12-01 09:00 UTC' in path.read_text(encoding='utf-8')
     return path
 
 
