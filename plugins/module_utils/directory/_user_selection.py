@@ -13,12 +13,15 @@ checked on each user as it arrives, so nothing is read per user and no more than
   listing of the tenant (large group);
 - otherwise the tenant's listing, ``$filter=accountEnabled eq ...`` when asked.
 There is no server-side filter on licence errors: errors_only is checked on each user.
+The next page is fetched while the caller works on the current one (two pages in memory at most),
+so Graph's round trip and the caller's work overlap.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import is_user, iter_group_members, resolve_group
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import (
@@ -31,6 +34,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._errors impor
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import HEALTHY_ASSIGNMENT_ERRORS
 
 UserSelection = namedtuple('UserSelection', 'users group sku_ids errors_only account_enabled')
+_END = object()
 
 
 class UserSelectionError(GraphError):
@@ -70,7 +74,7 @@ def iter_selected_users(client, selection, select):
 
     # Several licence listings, or a UPN and an object id of one user, can meet a user twice; one listing cannot.
     seen = set() if selection.users or len(sku_ids) > 1 else None
-    for page in _source_pages(client, selection, select, member_ids):
+    for page in prefetched(_source_pages(client, selection, select, member_ids)):
         kept = []
         for user in page:
             if not wanted(user) or not _first_time(seen, user):
@@ -78,6 +82,19 @@ def iter_selected_users(client, selection, select):
             kept.append(user)
         if kept:
             yield kept
+
+
+def prefetched(pages):
+    """Yield from ``pages``, reading the next one in a worker thread while the caller has the current one."""
+    pages = iter(pages)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        upcoming = worker.submit(next, pages, _END)
+        while True:
+            page = upcoming.result()  # re-raises what reading the page raised
+            if page is _END:
+                return
+            upcoming = worker.submit(next, pages, _END)
+            yield page
 
 
 def _first_time(seen, user):

@@ -67,6 +67,9 @@ class SkuIndex(object):
 
     def __init__(self, tenant_skus):
         self.skus = dict((sku['skuId'].lower(), sku) for sku in tenant_skus)
+        # Per SKU, computed once: a tenant report describes the same few SKUs for every user.
+        self._descriptions = {}
+        self._teams_plans = {}
         self._plan_names = {}
         for sku in tenant_skus:
             for plan in sku.get('servicePlans') or []:
@@ -74,10 +77,15 @@ class SkuIndex(object):
 
     def describe(self, sku_id):
         """sku_id, sku_part_number, product_name and aliases of a SKU (the catalogue's names if the tenant lacks it)."""
-        sku = self.skus.get(sku_id.lower()) or {}
-        part_number = sku.get('skuPartNumber')
-        return dict(sku_id=sku_id, sku_part_number=part_number, product_name=catalog.product_name(sku_id, part_number),
-                    aliases=catalog.sku_aliases(sku_id, part_number))
+        if sku_id not in self._descriptions:
+            sku = self.skus.get(sku_id.lower()) or {}
+            part_number = sku.get('skuPartNumber')
+            self._descriptions[sku_id] = dict(sku_id=sku_id, sku_part_number=part_number,
+                                              product_name=catalog.product_name(sku_id, part_number),
+                                              aliases=catalog.sku_aliases(sku_id, part_number))
+        description = dict(self._descriptions[sku_id])
+        description['aliases'] = list(description['aliases'])
+        return description
 
     def is_teams_related(self, sku_id):
         sku = self.skus.get(sku_id.lower())
@@ -87,8 +95,10 @@ class SkuIndex(object):
         return self._plan_names.get(plan_id.lower(), plan_id)
 
     def teams_plans(self, sku_id):
-        sku = self.skus.get(sku_id.lower()) or {}
-        return [plan for plan in sku.get('servicePlans') or [] if is_teams_plan(plan.get('servicePlanName'))]
+        if sku_id not in self._teams_plans:
+            sku = self.skus.get(sku_id.lower()) or {}
+            self._teams_plans[sku_id] = [plan for plan in sku.get('servicePlans') or [] if is_teams_plan(plan.get('servicePlanName'))]
+        return self._teams_plans[sku_id]
 
     def teams_skus(self):
         """The tenant's Teams-related SKUs, by part number."""

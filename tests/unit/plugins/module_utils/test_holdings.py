@@ -5,6 +5,7 @@
 
 import csv
 import json
+import time
 
 import pytest
 
@@ -13,8 +14,10 @@ from ansible_collections.m365.licensing.plugins.module_utils.directory._user_sel
     UserSelectionError,
     iter_selected_users,
     licence_filter,
+    prefetched,
 )
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.licensing import _holdings as holdings
 from ansible_collections.m365.licensing.plugins.module_utils.reports._holdings_files import ReportError, csv_rows, open_report
 from ansible_collections.m365.licensing.plugins.module_utils.reports._holdings_summary import HoldingsSummary, teams_seats
@@ -269,3 +272,21 @@ def test_a_report_in_a_missing_directory_is_refused_and_a_discarded_one_leaves_n
     report = open_report(str(tmp_path / 'r.csv'), 'csv')
     report.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prefetched_pages_come_in_order_one_read_ahead_and_errors_pass_through():
+    read = []
+
+    def pages():
+        for number in range(3):
+            read.append(number)
+            yield [number]
+        raise GraphError('page 4 failed', status=503)
+
+    stream = prefetched(pages())
+    assert next(stream) == [0]
+    time.sleep(0.05)
+    assert read == [0, 1]  # the next page only, never more
+    assert next(stream) == [1] and next(stream) == [2]
+    with pytest.raises(GraphError):
+        next(stream)
