@@ -25,7 +25,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help venv tree sanity sanity-matrix lint docs-lint docs changelog-lint catalog-check unit emulator-tests integration \
-	reliability galaxy-check ee-check test demo bench soak clean
+	reliability galaxy-check ee-check test demo bench soak clean browser
 
 help:
 	@echo "make demo    run the main playbook against the local Graph emulator"
@@ -68,8 +68,13 @@ unit: venv
 emulator-tests: venv
 	$(PYTEST) tests/emulator -q
 
-integration: tree
+integration: tree browser
 	$(PYTEST) tests/integration -q
+
+# Headless Chromium (Debian's chromium) for the HTML report test; where it cannot be installed the test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the HTML report browser test will be skipped"
 
 # Fast reliability and security checks (make test); the full soak is `make soak`.
 reliability: tree

@@ -29,7 +29,9 @@ STEPS = [
     ('Apply the licences', 'assign_teams_licenses.yml', []),
     ('Apply again: nothing changes, no write is sent', 'assign_teams_licenses.yml', []),
     ('Seats after the run', 'report_teams_seats.yml', []),
+    ('Licence report (HTML and CSV)', 'report_teams_licenses.yml', ['-e', 'report_dir=' + os.path.join(REPO_ROOT, '.tmp', 'reports')]),
 ]
+LICENCE_REPORT = os.path.join(REPO_ROOT, '.tmp', 'reports', 'teams-licences.html')
 
 
 def write_vars_file(info, directory):
@@ -81,6 +83,8 @@ def main():
             stats = emulator.stats()
             print('\nEmulator counters: %d requests, %d writes, %d throttled'
                   % (stats['requests_total'], stats['writes'], stats['throttled']))
+            if os.path.exists(LICENCE_REPORT):
+                print('\nLicence report, open it in a browser: %s' % LICENCE_REPORT)
 
 
 if __name__ == '__main__':

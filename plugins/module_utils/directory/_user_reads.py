@@ -23,6 +23,7 @@ __metaclass__ = type
 from urllib.parse import quote
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 
 USER_SELECT = 'id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates'
 LISTING_PAGE_SIZE = 999
@@ -107,21 +108,39 @@ def user_path(reference):
     return '/users/%s' % quote(reference, safe="@.'_-")
 
 
-def read_users(client, references):
-    """Read every referenced user; see the module docstring for how."""
+def read_users(client, references, select=USER_SELECT):
+    """Read every referenced user; see the module docstring for how. ``select``: the properties read."""
     result = UserReadResult()
     wanted = dict((reference.lower(), reference) for reference in references)
     if len(wanted) >= LISTING_THRESHOLD:
-        _read_by_listing(client, wanted, result)
+        _read_by_listing(client, wanted, result, select)
     missing = [reference for key, reference in wanted.items() if key not in result.users]
     if missing:
-        _read_by_batch(client, missing, result)
+        _read_by_batch(client, missing, result, select)
     return result
 
 
-def _read_by_listing(client, wanted, result):
+def iter_user_pages(client, select=USER_SELECT, user_filter=None):
+    """Yield the users of GET /users page by page ($top=999), optionally $filter-ed on the server.
+
+    One page is held at a time, so a caller that streams pages keeps memory flat at tenant scale.
+    """
+    params = {'$select': select, '$top': str(LISTING_PAGE_SIZE)}
+    if user_filter:
+        params['$filter'] = user_filter
+    url, seen = '/users', set()
+    while url:
+        page = client.get(url, params=params) or {}
+        yield page.get('value') or []
+        url, params = page.get('@odata.nextLink'), None
+        if url in seen:
+            raise GraphError('Graph returned the same @odata.nextLink twice: %s' % url)
+        seen.add(url)
+
+
+def _read_by_listing(client, wanted, result, select=USER_SELECT):
     page_budget = -(-len(wanted) // BATCH_LIMIT)
-    url, params = '/users', {'$select': USER_SELECT, '$top': str(LISTING_PAGE_SIZE)}
+    url, params = '/users', {'$select': select, '$top': str(LISTING_PAGE_SIZE)}
     while url and result.listing_pages < page_budget:
         page = client.get(url, params=params)
         result.listing_pages += 1
@@ -136,8 +155,8 @@ def _read_by_listing(client, wanted, result):
             result.users.setdefault(key, None)
 
 
-def _read_by_batch(client, references, result):
-    requests = [{'method': 'GET', 'url': '%s?$select=%s' % (user_path(reference), USER_SELECT)} for reference in references]
+def _read_by_batch(client, references, result, select=USER_SELECT):
+    requests = [{'method': 'GET', 'url': '%s?$select=%s' % (user_path(reference), select)} for reference in references]
     for reference, response in zip(references, client.batch(requests)):
         key = reference.lower()
         if response.ok:
