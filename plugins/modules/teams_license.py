@@ -96,6 +96,15 @@ options:
       - Seconds to wait with O(wait=true).
     type: int
     default: 600
+  remove_direct_if_inherited:
+    description:
+      - With O(state=absent), remove a listed licence's direct copy only where the user already holds the same licence
+        through a group, in state C(Active) without error, enabling at least the same plans; otherwise keep it and
+        warn. Use it to move users from direct to group-based licensing without a moment without the licence (see
+        M(m365.licensing.teams_group_license) and the guide C(docs/group_licensing.md)).
+      - Licences held only through a group are left alone instead of failing the user.
+    type: bool
+    default: false
   max_concurrency:
     description:
       - How many C($batch) requests of 20 users run at once. Graph allows about 20 licence writes per second per app
@@ -188,6 +197,13 @@ EXAMPLES = r'''
       - user: nestor.wilke@contoso.com
         licenses: [phone_system, calling_plan_domestic]
 
+- name: After the group licenses them, drop the direct Teams Phone copies the group now covers
+  m365.licensing.teams_license:
+    users: "{{ moved_users }}"
+    licenses: [phone_system]
+    state: absent
+    remove_direct_if_inherited: true
+
 - name: Resource account for an auto attendant, waiting until Teams has provisioned it
   m365.licensing.teams_license:
     user: aa-reception@contoso.com
@@ -272,6 +288,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._input im
     PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, check_distinct_users, guid_names, parse_user_requests,
     tenant_skus_for_planner, user_specs)
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import check_task_rules, plan_run
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_move import plan_direct_removals
 from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
@@ -292,6 +309,7 @@ def argument_spec():
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=600),
         max_concurrency=dict(type='int', default=4),
+        remove_direct_if_inherited=dict(type='bool', default=False),
     )
 
 
@@ -315,7 +333,11 @@ def plan_task(module, report, specs, tenant_skus, client):
         check_distinct_users(specs, reads.current)
     except InputError as error:
         report.fail_before_writes([str(error)])
-    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES)
+    items = [(spec, reads.current(spec.user)) for spec in specs]
+    if module.params['remove_direct_if_inherited']:
+        run = plan_direct_removals(items, skus)
+    else:
+        run = plan_run(items, skus, module.params['seat_check'], PLANNER_CAPABILITIES)
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:
             plan.fail('user %s: cannot read the user: %s' % (spec.user, reads.error(spec.user)))
@@ -328,6 +350,8 @@ def main():
     params = module.params
     if not 1 <= params['max_concurrency'] <= MAX_CONCURRENCY_LIMIT:
         module.fail_json(msg='max_concurrency must be between 1 and %d' % MAX_CONCURRENCY_LIMIT)
+    if params['remove_direct_if_inherited'] and params['state'] != 'absent':
+        module.fail_json(msg='nothing was changed: remove_direct_if_inherited needs state absent (it only removes direct copies)')
     report = LicenseReport(module)
     try:
         requests = parse_user_requests(params)
