@@ -254,8 +254,9 @@ def test_group_assign_license_is_202_with_location_and_the_group(graph):
 
 
 def test_group_read_needs_a_group_role(graph, creds):
-    # App 1111 has LicenseAssignment.ReadWrite.All and User.ReadWrite.All, neither of which reads groups.
-    assert graph.get('/v1.0/groups/%s' % TEAMS_PHONE_USERS).status_code == 403
+    # App 4444 has LicenseAssignment.ReadWrite.All only, which does not read groups.
+    token = graph.token(creds.licence_writer, creds.licence_writer_secret)
+    assert graph.get('/v1.0/groups/%s' % TEAMS_PHONE_USERS, token=token).status_code == 403
 
 
 # --- routing -----------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_contoso_identity_and_apps(contoso):
     assert expired.secrets == [{'value': 'emulator-secret-0003', 'expires': '2025-01-01T00:00:00Z'}]
     assert contoso.find_app('22222222-2222-4222-8222-222222222222').roles == {'LicenseAssignment.Read.All'}
     assert contoso.find_app('11111111-1111-4111-8111-111111111111').roles == {
-        'LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All'}
+        'LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'GroupMember.Read.All'}
     assert contoso.managed_identity_app().client_id == '55555555-5555-4555-8555-555555555555'
     assert contoso.managed_identity_app('66666666-6666-4666-8666-666666666666').managed_identity == 'user'
     assert contoso.managed_identity_app('11111111-1111-4111-8111-111111111111') is None

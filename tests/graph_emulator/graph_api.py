@@ -17,6 +17,7 @@ import hashlib
 import json
 from urllib.parse import quote, unquote
 
+from .directory_queries import DirectoryQueries
 from .faults import ALL_KINDS, GRAPH_FAULTS, format_retry_after
 from .group_licensing_api import ROLES_WRITE_MEMBERS, GroupLicensingApi
 from .server import Reply, encode_json
@@ -95,6 +96,9 @@ ROUTES = (
     Route('GET', '/users/{id}/licenseDetails', '_license_details', ROLES_READ_LICENSING, ('$select',)),
     Route('POST', '/users/{id}/reprocessLicenseAssignment', '_reprocess', ROLES_REPROCESS),
     Route('GET', '/groups/{id}', '_get_group', ROLES_READ_GROUP, ('$select',)),
+    Route('GET', '/groups', '_list_groups', ROLES_READ_GROUP, ('$select', '$filter', '$top', '$skiptoken', '$count')),
+    Route('GET', '/groups/{id}/members', '_list_members', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken', '$count')),
+    Route('GET', '/groups/{id}/transitiveMembers', '_list_transitive_members', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken', '$count')),
     Route('POST', '/groups/{id}/assignLicense', '_assign_group_license', ROLES_ASSIGN_GROUP),
     Route('POST', '/groups/{id}/members/$ref', '_add_group_member', ROLES_WRITE_MEMBERS),
     Route('DELETE', '/groups/{id}/members/{id}/$ref', '_remove_group_member', ROLES_WRITE_MEMBERS),
@@ -175,7 +179,7 @@ def _context_suffix(select):
     return '(%s)' % ','.join(select) if select else ''
 
 
-class GraphApi(GroupLicensingApi):
+class GraphApi(DirectoryQueries, GroupLicensingApi):
     """Executes Graph calls against the tenant and renders them as HTTP replies."""
 
     def __init__(self, tenant, knobs, tokens, throttle, faults, stats, graph_url):
@@ -398,10 +402,10 @@ class GraphApi(GroupLicensingApi):
         with_count = self._wants_count(call)
         offset = self._page_offset(call.query)
         # One user more than the page tells whether a next page exists.
-        users = self.tenant.list_users(select=select, filter=search, skip=offset, top=page_size + 1)
+        users = self.tenant.list_users(select=select, filter=search, skip=offset, top=page_size + 1, advanced=with_count)
         body = {'@odata.context': self._context('users' + _context_suffix(select))}
         if with_count:
-            body['@odata.count'] = len(self.tenant.list_users(select=['id'], filter=search))
+            body['@odata.count'] = len(self.tenant.list_users(select=['id'], filter=search, advanced=True))
         if len(users) > page_size:
             body['@odata.nextLink'] = self._next_link(call.query, offset + page_size)
         body['value'] = users[:page_size]
@@ -481,9 +485,9 @@ class GraphApi(GroupLicensingApi):
             pass
         raise GraphApiError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.')
 
-    def _next_link(self, query, offset):
+    def _next_link(self, query, offset, path='users'):
         state = json.dumps({'o': offset, 'q': self._query_fingerprint(query)}, separators=(',', ':'))
         token = base64.urlsafe_b64encode(state.encode('utf-8')).decode('ascii').rstrip('=')
         parts = ['%s=%s' % (name, quote(value, safe=",'()*:@/$")) for name, value in query.items() if name != '$skiptoken']
         parts.append('$skiptoken=' + token)
-        return '%s/v1.0/users?%s' % (self.graph_url, '&'.join(parts))
+        return '%s/v1.0/%s?%s' % (self.graph_url, path, '&'.join(parts))

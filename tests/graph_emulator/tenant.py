@@ -16,7 +16,6 @@ import base64
 import datetime
 import json
 import os
-import re
 import threading
 import time
 import uuid
@@ -63,13 +62,7 @@ MSG_UPN_TAKEN = 'Another object with the same value for property userPrincipalNa
 # UNVERIFIED: the user-side text with "Group", for removing a licence the group does not assign.
 MSG_GROUP_NOT_HELD = 'Group does not have a corresponding license.'
 
-# The $filter forms the module and graph-facts §3.1 need; anything else is 400 Request_UnsupportedQuery.
-USAGE_LOCATION_EQ = re.compile(r"^\s*usageLocation\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
-USAGE_LOCATION_NULL = re.compile(r'^\s*usageLocation\s+eq\s+null\s*$', re.IGNORECASE)
-ASSIGNED_SKU_ANY = re.compile(r'^\s*assignedLicenses/any\(\s*(\w+)\s*:\s*\1/skuId\s+eq\s+'
-                              r'([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\s*\)\s*$',
-                              re.IGNORECASE)
-FILTER_PROPERTY = re.compile(r'^\s*([A-Za-z]+)')
+# $filter forms: directory_queries.USER_CLAUSES (graph-facts §3.1, §11.4).
 
 # Properties computed from the licensing state -> Tenant method; the rest are stored as given.
 USER_COMPUTED_PROPERTIES = {
@@ -202,6 +195,7 @@ class Group(object):
         self.security_enabled = security_enabled
         self.group_types = list(group_types)
         self.members = []           # user ids, in processing order
+        self.member_groups = []     # nested group ids: listed by transitiveMembers, never licensed (§11.1)
         self.licenses = {}          # skuId -> disabledPlans, in assignment order
         self.pending_at = None      # clock time at which members are (re)processed
         self.member_due = {}        # user id -> clock time at which a membership change reaches the user
@@ -211,6 +205,7 @@ class Group(object):
         group = cls(data['id'].lower(), data['display_name'], data.get('description'), data.get('created'),
                     data.get('security_enabled', True), data.get('group_types') or ())
         group.members = [member.lower() for member in data.get('members') or []]
+        group.member_groups = [member.lower() for member in data.get('member_groups') or []]
         for item in data.get('licenses') or []:
             group.licenses[item['sku_id'].lower()] = tuple(item.get('disabled_plans') or ())
         if data.get('pending_in') is not None:
@@ -220,7 +215,7 @@ class Group(object):
 
     def to_state(self, now):
         return {'id': self.id, 'display_name': self.display_name, 'description': self.description,
-                'created': self.created, 'members': list(self.members),
+                'created': self.created, 'members': list(self.members), 'member_groups': list(self.member_groups),
                 'security_enabled': self.security_enabled, 'group_types': list(self.group_types),
                 'member_due_in': dict((user_id, max(0.0, due - now)) for user_id, due in self.member_due.items()),
                 'licenses': [{'sku_id': sku_id, 'disabled_plans': list(disabled)} for sku_id, disabled in self.licenses.items()],
@@ -435,32 +430,21 @@ class Tenant(GroupLicensing):
         return self._user_view(self._require_user(id_or_upn), names)
 
     @synchronized
-    def list_users(self, select=None, filter=None, skip=0, top=None):  # pylint: disable=redefined-builtin
-        """Users matching $filter (the three forms graph-facts and the module need), in directory order.
+    def list_users(self, select=None, filter=None, skip=0, top=None, advanced=False):  # pylint: disable=redefined-builtin
+        """Users matching $filter (directory_queries.USER_CLAUSES), in directory order.
 
-        skip/top slice the result for the server's paging.
+        skip/top slice the result for the server's paging; advanced: the request is an advanced
+        query (ConsistencyLevel: eventual and $count=true, graph-facts §11.4).
         """
         names = parse_select(select, USER_PROPERTIES, 'Microsoft.DirectoryServices.User')
-        matches = self._user_filter(filter)
+        matches = self._user_filter(filter, advanced)
         users = [user for user in self._users.values() if matches(user)]
         end = None if top is None else skip + top
         return [self._user_view(user, names) for user in users[skip:end]]
 
-    def _user_filter(self, expression):
-        if expression is None or not str(expression).strip():
-            return lambda user: True
-        usage_location = USAGE_LOCATION_EQ.match(expression)
-        if usage_location:
-            wanted = usage_location.group(1).upper()
-            return lambda user: (user.usage_location or '').upper() == wanted
-        if USAGE_LOCATION_NULL.match(expression):
-            return lambda user: user.usage_location is None
-        sku_filter = ASSIGNED_SKU_ANY.match(expression)
-        if sku_filter:
-            holders = self._holders.get(sku_filter.group(2).lower(), set())
-            return lambda user: user.id in holders
-        prop = FILTER_PROPERTY.match(expression)
-        raise GraphApiError(400, 'Request_UnsupportedQuery', MSG_UNSUPPORTED_FILTER % (prop.group(1) if prop else expression))
+    def _user_filter(self, expression, advanced=False):
+        from .directory_queries import user_filter  # pylint: disable=import-outside-toplevel  # it imports this module
+        return user_filter(self, expression, advanced)
 
     @synchronized
     def license_details(self, id_or_upn, select=None):
