@@ -23,7 +23,9 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes i
 GROUP_SELECT = 'id,displayName,securityEnabled,groupTypes,mailEnabled,assignedLicenses,licenseProcessingState'
 PROCESSING_COMPLETE = 'ProcessingComplete'
 PROCESSING_STATES = ('QueuedForProcessing', 'ProcessingInProgress', PROCESSING_COMPLETE)
-WAIT_POLL_INTERVAL = 5.0
+# Polls start soon (small groups finish in seconds) and back off to spare the read quota (graph-facts 5.2).
+WAIT_FIRST_POLL = 1.0
+WAIT_MAX_POLL = 15.0
 
 
 def read_group(client, reference):
@@ -100,11 +102,13 @@ def wait_for_group(client, group_id, is_settled, timeout, sleep=time.sleep, cloc
     Returns (group, members, settled). Processing is asynchronous (graph-facts 1.5, 11.1).
     """
     deadline = clock() + timeout
+    interval = WAIT_FIRST_POLL
     while True:
         group = read_group(client, group_id)
         members = read_members(client, group_id) if processing_state(group) == PROCESSING_COMPLETE else None
         if members is not None and is_settled(group, members):
             return group, members, True
-        if clock() + WAIT_POLL_INTERVAL > deadline:
+        if clock() + interval > deadline:
             return group, members if members is not None else read_members(client, group_id), False
-        sleep(WAIT_POLL_INTERVAL)
+        sleep(interval)
+        interval = min(interval * 2, WAIT_MAX_POLL)
