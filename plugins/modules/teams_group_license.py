@@ -172,9 +172,10 @@ errors:
   returned: always
   type: list
   elements: dict
-  sample: [{user_principal_name: cameron.white@contoso.com, id: 2b7c9e1f-0a2b-4c3d-8e4f-5a6b7c8d9e0f, sku_part_number: MCOEV,
-            state: Error, error: CountViolation, last_updated: '2026-11-30T10:00:00Z',
-            advice: 'no seat was left for this licence: buy seats or free some, then re-run with reprocess: true'}]
+  sample: [{user_principal_name: cameron.white@contoso.com, id: 2b7c9e1f-0a2b-4c3d-8e4f-5a6b7c8d9e0f,
+            sku_id: e43b5b99-8dfb-405f-9987-dc307f34bcbd, sku_part_number: MCOEV, state: Error, error: CountViolation,
+            last_updated: '2026-11-30T10:00:00Z',
+            advice: 'No seat left for this licence: buy more seats or free seats, then reprocess the user.'}]
 count_violations:
   description: With O(seat_check=partial), the members expected to end in C(CountViolation).
   returned: always

@@ -324,7 +324,6 @@ class EmulatorApp:
         self.tenant.save_state(path)
         return Reply.json(200, {'saved': path})
 
-
     def _get_holdings(self, request, body):
         """Every user's licence holdings over time (group_licensing.py), to prove nobody lost a licence."""
         return Reply.json(200, {'users': self.tenant.holdings_history()})

@@ -93,7 +93,7 @@ def test_seat_shortage_count_violation_then_seats_bought_and_reprocessed(run_pla
     assert result['members'] == {'total': 6, 'licensed': 4, 'with_errors': 2, 'pending': 0}
     assert [(e['user_principal_name'].split('@')[0], e['error']) for e in result['errors']] == [
         ('phone05', 'CountViolation'), ('phone06', 'CountViolation')]
-    assert 'buy seats' in result['errors'][0]['advice']
+    assert 'buy more seats' in result['errors'][0]['advice']
     copies = group_copies(emulator, PHONE_GROUP)
     assert copies['phone05'] == [('MCOEV', 'Error', 'CountViolation')] and copies['phone01'] == [('MCOEV', 'Active', 'None')]
     assert emulator.stats()['requests'].get('POST /v1.0/groups/{id}/assignLicense') == 1

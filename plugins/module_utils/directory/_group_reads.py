@@ -117,8 +117,7 @@ def iter_group_members(client, group_id, transitive=False, select=MEMBER_SELECT)
     seen_links = set()
     while url:
         page = client.get(url, params=params) or {}
-        for member in page.get('value') or []:
-            yield member
+        yield from page.get('value') or []
         url, params = page.get('@odata.nextLink'), None
         if url in seen_links:
             raise GraphError('Graph returned the same @odata.nextLink twice: %s' % url)

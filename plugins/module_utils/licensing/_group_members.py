@@ -12,21 +12,9 @@ group write never returns itself: they show up on the members afterwards.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._holdings import error_advice
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import HEALTHY_ASSIGNMENT_ERRORS
 
-# What to do about each member error (graph-facts 3.2 meanings, 1.5 prerequisites in the same group).
-MEMBER_ERROR_ADVICE = {
-    'CountViolation': 'no seat was left for this licence: buy seats or free some, then re-run with reprocess: true',
-    'MutuallyExclusiveViolation': 'the member holds another licence whose plans cannot stack with this one (for example '
-                                  'a second Calling Plan): remove that licence from the member, then reprocess',
-    'DependencyViolation': 'a prerequisite service plan is missing: assign the prerequisite licence in the same group '
-                           '(or disable the dependent plan), then reprocess',
-    'ProhibitedInUsageLocationViolation': "this licence is not available in the member's usage location: correct the "
-                                          'usage location or remove the member from the group',
-    'UniquenessViolation': "the member's proxy address is already taken by another object: fix the proxy addresses, "
-                           'then reprocess',
-    'Other': 'Graph gives no reason: check the group in the Entra admin center (Licenses), then reprocess',
-}
 ERROR_STATES = ('Error', 'ActiveWithError')
 
 
@@ -45,12 +33,12 @@ def copy_in_error(state):
 
 
 def member_error_entry(member, sku_part_number, state):
-    """One member error, in the per-licence shape of teams_license_info's errors (one place to change)."""
+    """One member error: the user, and the licence with teams_license_info's names (sku_id, sku_part_number,
+    state, error) and its advice (issue 11's ``error_advice``, so both modules say the same). One place to change."""
     error = state.get('error') if state.get('error') not in HEALTHY_ASSIGNMENT_ERRORS else 'Other'
-    return {'user_principal_name': member.get('userPrincipalName'), 'id': member.get('id'),
+    return {'user_principal_name': member.get('userPrincipalName'), 'id': member.get('id'), 'sku_id': state.get('skuId'),
             'sku_part_number': sku_part_number, 'state': state.get('state'), 'error': error,
-            'last_updated': state.get('lastUpdatedDateTime'),
-            'advice': MEMBER_ERROR_ADVICE.get(error, MEMBER_ERROR_ADVICE['Other'])}
+            'last_updated': state.get('lastUpdatedDateTime'), 'advice': error_advice(error)}
 
 
 class MemberStatus(object):

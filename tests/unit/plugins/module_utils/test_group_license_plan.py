@@ -5,7 +5,8 @@
 
 import pytest
 
-from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_members import MEMBER_ERROR_ADVICE, member_status
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_members import member_status
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._holdings import ERROR_ADVICE
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_move import plan_direct_removal, plan_direct_removals
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_plan import group_refusal, plan_group
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_writes import processing_state, wait_for_group
@@ -157,8 +158,8 @@ def test_member_status_counts_licensed_pending_and_errors_with_advice():
     ]
     status = member_status(GROUP_ID, {PHONE: frozenset()}, members, {PHONE: 'MCOEV'})
     assert status.counts() == {'total': 4, 'licensed': 2, 'with_errors': 1, 'pending': 1}
-    assert status.errors == [{'user_principal_name': 'err@x', 'id': 'id-err@x', 'sku_part_number': 'MCOEV', 'state': 'Error',
-                              'error': 'CountViolation', 'last_updated': None, 'advice': MEMBER_ERROR_ADVICE['CountViolation']}]
+    assert status.errors == [{'user_principal_name': 'err@x', 'id': 'id-err@x', 'sku_id': PHONE, 'sku_part_number': 'MCOEV', 'state': 'Error',
+                              'error': 'CountViolation', 'last_updated': None, 'advice': ERROR_ADVICE['CountViolation']}]
 
 
 def test_member_still_holding_a_removed_group_licence_is_pending():
@@ -166,11 +167,11 @@ def test_member_still_holding_a_removed_group_licence_is_pending():
     assert member_status(GROUP_ID, {PHONE: frozenset()}, members, {}).pending == 1
 
 
-@pytest.mark.parametrize('code', sorted(MEMBER_ERROR_ADVICE))
+@pytest.mark.parametrize('code', sorted(ERROR_ADVICE))
 def test_every_documented_member_error_has_advice(code):
     members = [user('a@x', (PHONE, GROUP_ID, 'Error', code))]
     status = member_status(GROUP_ID, {PHONE: frozenset()}, members, {})
-    assert status.errors[0]['error'] == code and status.errors[0]['advice'] == MEMBER_ERROR_ADVICE[code]
+    assert status.errors[0]['error'] == code and status.errors[0]['advice'] == ERROR_ADVICE[code]
 
 
 # ---------------------------------------------------------------- licenseProcessingState shapes (graph-facts 11.1)
