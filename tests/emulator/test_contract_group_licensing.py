@@ -192,4 +192,5 @@ def test_holdings_history_records_every_change(api, fresh_emulator):
                            timeout=10).json()['users']
     entries = history['staff01@grouplicensing.onmicrosoft.com']
     assert [entry['skus'] for entry in entries] == [['ENTERPRISEPACK'], ['ENTERPRISEPACK', 'MCOEV']]
+    assert entries[1]['paths'] == {'ENTERPRISEPACK': ['direct'], 'MCOEV': ['group ' + MOVERS_GROUP]}
     assert entries[0]['at'] <= entries[1]['at']

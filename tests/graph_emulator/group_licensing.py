@@ -15,8 +15,8 @@ A mixin of Tenant (no HTTP here); tenant.py keeps the licence evaluation of one 
 - `GET /groups/{id}/membersWithLicenseErrors`: the members with a group licence in error, paged
   (§11.1).
 - Only security-enabled groups take licences (§11.1).
-- An inspection record of every user's licence holdings over time (`holdings_history`), so a test
-  can prove a user was never without a licence during a move.
+- An inspection record of every user's licences and their assignment paths (direct, groups) over
+  time (`holdings_history`), so a test can prove a user was never without a licence during a move.
 """
 
 from .licensing import GraphApiError, bad_request, not_found
@@ -123,19 +123,24 @@ class GroupLicensing(object):
     # --- inspection ---------------------------------------------------------------------------
 
     def _record_holdings(self, user):
-        """Append the user's licence set to their history when it changed (called on every refresh)."""
+        """Append the user's licences and their assignment paths when either changed (called on every refresh)."""
         history = self._holdings_history.setdefault(user.id, [])
-        held = frozenset(user.held)
-        if not history or history[-1][1] != held:
-            history.append((self.clock(), held))
+        paths = dict((sku_id, ('direct',) if sku_id in user.direct else ()) for sku_id in user.held)
+        for (group_id, sku_id), state in sorted(user.group_states.items()):
+            if state.is_held() and sku_id in paths:
+                paths[sku_id] += ('group ' + group_id,)
+        snapshot = tuple(sorted(paths.items()))
+        if not history or history[-1][1] != snapshot:
+            history.append((self.clock(), snapshot))
 
     @synchronized
     def holdings_history(self):
-        """{upn: [{'at': seconds since load, 'skus': [part numbers]}]} for every user, oldest first."""
+        """{upn: [{'at': seconds since load, 'skus': [part numbers], 'paths': {part: ['direct', 'group <id>']}}]}."""
         names = dict((sku_id, sku.part_number) for sku_id, sku in self._skus.items())
         return dict((self._users[user_id].upn, [{'at': round(at - self._history_started, 3),
-                                                 'skus': sorted(names.get(sku_id, sku_id) for sku_id in held)}
-                                                for at, held in history])
+                                                 'skus': sorted(names.get(sku_id, sku_id) for sku_id, _paths in snapshot),
+                                                 'paths': dict((names.get(sku_id, sku_id), list(paths)) for sku_id, paths in snapshot)}
+                                                for at, snapshot in history])
                     for user_id, history in self._holdings_history.items() if user_id in self._users)
 
     @synchronized

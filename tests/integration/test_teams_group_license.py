@@ -181,6 +181,9 @@ def test_move_from_direct_to_group_never_leaves_a_user_without_teams_phone(run_p
     for name in MOVERS:
         entries = history['%s@%s' % (name, DOMAIN)]
         assert entries and all('MCOEV' in entry['skus'] for entry in entries), entries
+        # The move did happen: direct, then direct and group, then group only.
+        assert [entry['paths']['MCOEV'] for entry in entries] == [
+            ['direct'], ['direct', 'group ' + MOVERS_GROUP], ['group ' + MOVERS_GROUP]], entries
     for attempt in (run_playbook(MOVE_PLAYBOOK, extra, check=True, emulator=emulator), run_playbook(MOVE_PLAYBOOK, extra)):
         assert attempt.rc == 0, attempt
         assert all(entry['status'] == 'ok' for entry in attempt.results), attempt.results
