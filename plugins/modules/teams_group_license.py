@@ -213,9 +213,10 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._module impor
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_members import member_status
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_plan import group_licences, plan_group
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_writes import (
-    add_members, assign_group_licences, processing_state, read_group, read_members, reprocess_members, wait_for_group)
+    add_members, assign_group_licences, read_group, read_members, reprocess_members, wait_for_group)
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import (
     PLANNER_CAPABILITIES, InputError, LicenseResolver, parse_license_requests, tenant_skus_for_planner)
+from ansible_collections.m365.licensing.plugins.module_utils.reports._group_license_report import GroupRun
 
 
 def argument_spec():
@@ -232,42 +233,6 @@ def argument_spec():
     )
 
 
-class GroupRun(object):
-    """What the run read, planned and did; becomes the module result."""
-
-    def __init__(self, module):
-        self.module = module
-        self.group, self.plan, self.members, self.part_numbers = {}, None, [], {}
-        self.joining, self.reprocessed, self.written = [], [], False
-
-    def status(self):
-        return member_status(self.group.get('id'), group_licences(self.group), self.members, self.part_numbers)
-
-    def result(self):
-        plan, status = self.plan, self.status()
-        result = dict(
-            changed=self.written or (self.module.check_mode and bool(plan and (plan.changed or self.joining or self.reprocessed))),
-            group={'id': self.group.get('id'), 'display_name': self.group.get('displayName')},
-            added=plan.added if plan else [], removed=plan.removed if plan else [],
-            plans_changed=plan.plans_changed if plan else [],
-            members_added=[user.get('userPrincipalName') for user in self.joining],
-            members=status.counts(), errors=status.errors, count_violations=plan.count_violations if plan else [],
-            reprocessed=self.reprocessed, processing_state=self._processing_state(), seats=plan.seats if plan else {},
-            requests=self.module.request_stats())
-        if self.module._diff and plan is not None and plan.before is not None:
-            result['diff'] = {'before': plan.before, 'after': plan.after}
-        return result
-
-    def _processing_state(self):
-        try:
-            return processing_state(self.group)
-        except GraphError:
-            return None
-
-    def fail(self, message, **extra):
-        self.module.fail_json(msg=message, **dict(self.result(), **extra))
-
-
 def desired_licences(module, resolver):
     try:
         return tuple(resolver.desired_license(request) for request in parse_license_requests(module.params['licenses'], 'licenses'))
@@ -278,6 +243,9 @@ def desired_licences(module, resolver):
 def users_to_add(run, client, references, members):
     """The listed users who are not members yet (Graph users); unknown users fail the task before any write."""
     reads = read_users(client, references)
+    unread = [reference for reference in references if reads.error(reference) is not None]
+    if unread:
+        raise reads.error(unread[0])
     missing = [reference for reference in references if reads.current(reference) is None]
     if missing:
         run.fail('nothing was changed: members %s not found: check the user principal names or object ids' % ', '.join(missing))
@@ -315,7 +283,8 @@ def apply_and_wait(run, client, params):
     failed = dict((user_id, error) for user_id, error in add_members(client, run.group['id'], [u['id'] for u in run.joining]).items() if error)
     run.written = run.written or len(failed) < len(run.joining)
     if failed:
-        run.fail('could not add members: %s' % '; '.join('%s: %s' % pair for pair in failed.items()))
+        run.fail('could not add members (everything else of the run was applied; re-run once fixed): %s'
+                 % '; '.join('%s: %s' % pair for pair in failed.items()))
     if params['wait'] and run.written:
         wait(run, client, params)
 
@@ -329,7 +298,7 @@ def wait(run, client, params):
     run.group, run.members, done = wait_for_group(client, run.group['id'], settled, params['wait_timeout'])
     if not done:
         run.fail('the group was written but Graph had not finished processing its members after %d s '
-                 '(licenseProcessingState %s): re-run later to see the outcome' % (params['wait_timeout'], run._processing_state()))
+                 '(licenseProcessingState %s): re-run later to see the outcome' % (params['wait_timeout'], run.processing_state()))
 
 
 def reprocess(run, client, params):
