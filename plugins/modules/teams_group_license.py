@@ -68,7 +68,7 @@ options:
     description:
       - V(strict) fails before any write when the members who would newly take a seat outnumber the seats available,
         saying how many to buy.
-      - V(partial) writes anyway and returns in RV(count_violations) the members expected to end in C(CountViolation).
+      - V(partial) writes anyway and returns in RV(predicted_errors) the members expected to end in C(CountViolation).
     type: str
     choices: [strict, partial]
     default: strict
@@ -97,6 +97,9 @@ notes:
   - A second run with the same input writes nothing. With O(reprocess=true), members still in error are reprocessed
     on every run, which is a write.
   - Member errors do not fail the task; they are returned in RV(errors) and repeated as a warning.
+  - The rules of M(m365.licensing.teams_license) apply to the group's own licence set (a mutual exclusion inside it, or
+    a Calling Plan without Teams Phone in the same group, fails the task before any write); the same rules on each
+    member's other licences predict the members who will end in an error, in RV(predicted_errors).
   - To move users from direct licences to a group without a moment without the licence, see the move playbook and
     O(m365.licensing.teams_license#module:remove_direct_if_inherited).
 seealso:
@@ -176,12 +179,16 @@ errors:
             sku_id: e43b5b99-8dfb-405f-9987-dc307f34bcbd, sku_part_number: MCOEV, state: Error, error: CountViolation,
             last_updated: '2026-11-30T10:00:00Z',
             advice: 'No seat left for this licence: buy more seats or free seats, then reprocess the user.'}]
-count_violations:
-  description: With O(seat_check=partial), the members expected to end in C(CountViolation).
+predicted_errors:
+  description:
+    - Members Graph is expected to put in an error state for the group's licences, predicted before the write, with
+      C(error) (V(CountViolation) with O(seat_check=partial), V(DependencyViolation), V(MutuallyExclusiveViolation))
+      and C(detail). They do not stop the task; each is also a warning.
   returned: always
   type: list
   elements: dict
-  sample: []
+  sample: [{user_principal_name: phone05@contoso.com, id: 9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f, error: CountViolation,
+            detail: no seat left for MCOEV}]
 reprocessed:
   description: Members reprocessed (in check mode, who would be), each with C(status) V(reprocessed) or V(failed).
   returned: always

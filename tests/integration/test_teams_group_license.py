@@ -83,7 +83,7 @@ def test_seat_shortage_count_violation_then_seats_bought_and_reprocessed(run_pla
     assert preview.rc == 0, preview
     predicted = preview.task('Group licences')['result']
     assert preview.task('Group licences')['status'] == 'changed'
-    assert [item['user_principal_name'].split('@')[0] for item in predicted['count_violations']] == ['phone05', 'phone06']
+    assert [item['user_principal_name'].split('@')[0] for item in [p for p in predicted['predicted_errors'] if p['error'] == 'CountViolation']] == ['phone05', 'phone06']
 
     applied = run_playbook('teams_group_license.yml', partial)
     assert applied.rc == 0, applied
@@ -200,3 +200,26 @@ def test_move_keeps_direct_copies_while_no_group_copy_is_active(run_playbook, em
     entry = result.task('Licences')['result']['users'][0]
     assert entry['status'] == 'unchanged' and 'no group assigns it' in entry['warnings'][0]
     assert direct_parts(emulator, 'movers01') == ['ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1'] and emulator.stats()['writes'] == 0
+
+
+def test_predicted_member_rule_errors_match_what_graph_records(run_playbook, emulator):
+    # intl01 holds a Domestic and International Calling Plan directly; a group giving the Domestic one
+    # puts that copy in MutuallyExclusiveViolation (graph-facts 3.2). The preview says so before writing.
+    emulator.reset()
+    extra = group_vars(emulator, group='Voice Movers', licenses=['phone_system', 'calling_plan_domestic'],
+                       members=['intl01@%s' % DOMAIN], wait=True, wait_timeout=60)
+    preview = run_playbook('teams_group_license.yml', extra, check=True, emulator=emulator)
+    assert preview.rc == 0, preview
+    predicted = preview.task('Group licences')['result']['predicted_errors']
+    assert [(item['user_principal_name'].split('@')[0], item['error']) for item in predicted] == [
+        ('intl01', 'MutuallyExclusiveViolation')]
+    assert preview.task('Group licences')['result']['members_added'] == ['intl01@%s' % DOMAIN]
+    applied = run_playbook('teams_group_license.yml', extra)
+    assert applied.rc == 0, applied
+    result = applied.task('Group licences')['result']
+    assert [(e['user_principal_name'].split('@')[0], e['sku_part_number'], e['error']) for e in result['errors']] == [
+        ('intl01', 'MCOPSTN1', 'MutuallyExclusiveViolation')]
+    assert group_copies(emulator, MOVERS_GROUP)['intl01'] == [('MCOEV', 'Active', 'None'),
+                                                              ('MCOPSTN1', 'Error', 'MutuallyExclusiveViolation')]
+    again = run_playbook('teams_group_license.yml', extra)
+    assert again.task('Group licences')['status'] == 'ok' and again.task('Group licences')['result']['requests']['writes'] == 0

@@ -15,6 +15,15 @@ licence set, so a group and a user are judged by the same rules.
   nested groups are not honoured); ``desired`` a tuple of DesiredLicense; ``skus`` is
   ``{skuId: TenantSku}``; ``joining`` the Graph users the task is about to add as members.
 
+Rules: teams_license's task-level checks and Teams rules apply to the group's own licence set, and
+so do issue 10's service-plan rules (``_plan_rules.py``): a mutual exclusion inside the group's set
+fails every member, so it stops the task; the prerequisites of a Calling Plan must be in the same
+group (graph-facts 1.5). For each member, the same rules on what the member would hold (their
+other licences plus the group's) predict which members Graph will put in ``DependencyViolation`` or
+``MutuallyExclusiveViolation`` (graph-facts 3.2): those are reported in ``predicted_errors``, with the
+members Graph will leave in ``CountViolation``, and do not stop the task (a group's members cannot
+be excluded one by one; fix the member, then reprocess).
+
 Seats: a member newly consumes a seat of a SKU the group adds when they do not hold that SKU
 yet, directly or through another group (one seat per user however many paths, graph-facts
 Addenda). Plan changes in place and removals need none; seats freed by removals are not
@@ -25,8 +34,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import (
-    TEAMS_SCOPE, DesiredLicense, UserSpec, _capability_sets, _category, _desired_by_sku, _licence_label, _part_number, _plural,
-    _rule_findings, check_task_rules)
+    TEAMS_SCOPE, DesiredLicense, UserSpec, _capability_sets, _category, _desired_by_sku, _effective, _holdings,
+    _licence_label, _part_number, _plural, _rule_findings, check_task_rules)
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan_rules import describe, enabled_plans, new_violations
 
 SEAT_CHECKS = ('strict', 'partial')
 
@@ -44,7 +54,7 @@ class GroupPlan(object):
         self.plans_changed = []
         self.seats = {}             # part number -> {'available_before', 'needed', 'available_after'}
         self.shortages = []         # one message per SKU short of seats
-        self.count_violations = []  # [{'user_principal_name', 'id', 'sku_part_number'}] expected in partial mode
+        self.predicted_errors = []  # [{'user_principal_name', 'id', 'error', 'detail'}]: member errors Graph will record
         self.errors = []            # what stops the task before any write
         self.warnings = []
         self.before = None
@@ -117,19 +127,43 @@ def _plan_licences(plan, current, desired, state, exact_scope, skus):
     return after
 
 
-def _rule_errors(plan, desired, state, exact_scope, after, skus, caps, capabilities):
-    """teams_license's licence-set checks on what the task asks, and its Teams rules on the group's set.
+def _sku_plans(skus):
+    return dict((sku_id, sku.plans) for sku_id, sku in skus.items())
 
-    Prerequisite plans must be in the same group (graph-facts 1.5), so a rule broken by the group's
-    own set is an error whatever the members hold elsewhere.
-    """
+
+def _rule_errors(plan, desired, state, exact_scope, current, after, skus, caps, capabilities):
+    """teams_license's licence-set checks on what the task asks; its Teams rules and issue 10's exclusions
+    on the group's own set (see the module docstring)."""
     name = 'group %s' % plan.display_name
     if desired and state != 'absent':
         spec = UserSpec(user=name, state=state, licenses=tuple(_desired_as_list(desired)), exact_scope=exact_scope)
         plan.errors.extend(error.replace('(users: %s)' % name, '(%s)' % name) for error in check_task_rules([spec], skus, capabilities))
+    exclusions = [violation for violation in new_violations(enabled_plans(current, _sku_plans(skus)), enabled_plans(after, _sku_plans(skus)))
+                  if violation.kind == 'exclusion']
+    plan.errors.extend('%s: %s' % (name, describe(violation)) for violation in exclusions)
     held = [(sku_id, disabled, None) for sku_id, disabled in after.items()]
-    for message, _always_warning in _rule_findings(held, None, skus, caps).values():
+    for (rule, _skus), (message, _always_warning) in _rule_findings(held, None, skus, caps).items():
+        if rule == 'two_calling_plans' and exclusions:
+            continue    # the same conflict, already named by the exclusion rule
         plan.errors.append('%s %s' % (name, message.replace('a user can', 'a member can')))
+
+
+def _member_rule_errors(plan, group_id, members, after, skus):
+    """Members whose other licences plus the group's break a service-plan rule (graph-facts 3.2 member errors)."""
+    sku_plans = _sku_plans(skus)
+    for member in members:
+        direct, inherited = _holdings(member)
+        elsewhere = dict((path, paths) for path, paths in
+                         ((sku_id, [p for p in paths if p[0] != group_id]) for sku_id, paths in inherited.items()) if paths)
+        before = dict((sku_id, disabled) for sku_id, disabled, _via in _effective(direct, inherited))
+        held_after = dict((sku_id, disabled) for sku_id, disabled, _via in _effective(direct, elsewhere))
+        for sku_id, disabled in after.items():
+            held_after.setdefault(sku_id, disabled)
+        for violation in new_violations(enabled_plans(before, sku_plans), enabled_plans(held_after, sku_plans)):
+            plan.predicted_errors.append({
+                'user_principal_name': member.get('userPrincipalName'), 'id': member.get('id'),
+                'error': 'MutuallyExclusiveViolation' if violation.kind == 'exclusion' else 'DependencyViolation',
+                'detail': describe(violation).replace('no licence of the user would enable', 'the member would not hold')})
 
 
 def _desired_as_list(desired):
@@ -163,8 +197,9 @@ def _plan_seats(plan, members, joining, after, seat_check, skus):
                                  _plural(sku.available, 'seat is available', 'seats are available'), needed - sku.available))
         # Graph processes members in its own order; which ones end in CountViolation is not ours to
         # choose. The list names the members beyond the available seats in membership order.
-        plan.count_violations.extend({'user_principal_name': member.get('userPrincipalName'), 'id': member.get('id'),
-                                      'sku_part_number': sku.part_number} for member in newcomers[sku.available:])
+        plan.predicted_errors.extend({'user_principal_name': member.get('userPrincipalName'), 'id': member.get('id'),
+                                      'error': 'CountViolation', 'detail': 'no seat left for %s' % sku.part_number}
+                                     for member in newcomers[sku.available:])
     if seat_check == 'strict':
         plan.errors.extend(plan.shortages)
     elif plan.shortages:
@@ -189,7 +224,11 @@ def plan_group(group, members, desired, state, exact_scope, skus, seat_check='st
     plan.before = _licence_set_view(current, skus)
     plan.after = _licence_set_view(after, skus)
     if plan.changed:
-        _rule_errors(plan, wanted, state, exact_scope, after, skus, _capability_sets(capabilities), capabilities)
+        _rule_errors(plan, wanted, state, exact_scope, current, after, skus, _capability_sets(capabilities), capabilities)
     if plan.changed or joining:
         _plan_seats(plan, members, joining, after, seat_check, skus)
+        _member_rule_errors(plan, group.get('id'), (list(members) if plan.changed else []) + list(joining), after, skus)
+    for item in plan.predicted_errors:
+        if item['error'] != 'CountViolation':
+            plan.warnings.append('member %s will end in %s: %s' % (item['user_principal_name'], item['error'], item['detail']))
     return plan

@@ -35,7 +35,7 @@ class GroupRun(object):
             added=plan.added if plan else [], removed=plan.removed if plan else [],
             plans_changed=plan.plans_changed if plan else [],
             members_added=[user.get('userPrincipalName') for user in self.joining],
-            members=status.counts(), errors=status.errors, count_violations=plan.count_violations if plan else [],
+            members=status.counts(), errors=status.errors, predicted_errors=plan.predicted_errors if plan else [],
             reprocessed=self.reprocessed, processing_state=self.processing_state(), seats=plan.seats if plan else {},
             requests=self.module.request_stats())
         if self.module._diff and plan is not None and plan.before is not None:

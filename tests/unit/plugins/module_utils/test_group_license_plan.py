@@ -101,11 +101,6 @@ def test_disabled_plans_change_in_place_without_a_seat():
     assert plan.seats == {}
 
 
-def test_teams_rules_on_the_group_set_two_calling_plans_refused():
-    plan = plan_group(group((PHONE, ()), (DOMESTIC, ())), [], wanted(INTERNATIONAL), 'present', 'teams', tenant())
-    assert any('2 Calling Plans' in error for error in plan.errors)
-
-
 def test_calling_plan_without_phone_system_in_the_same_group_refused():
     # Prerequisites must be in the same group (graph-facts 1.5): a member's own MCOEV does not count.
     plan = plan_group(group(), [user('a@x', (PHONE, None, 'Active', None))], wanted(DOMESTIC), 'present', 'teams', tenant())
@@ -127,11 +122,11 @@ def test_seats_strict_counts_only_members_who_newly_need_one():
                            'buy 1 more or remove members']
 
 
-def test_seats_partial_writes_and_names_the_expected_count_violations():
+def test_seats_partial_writes_and_predicts_the_count_violations():
     members = [user('a@x'), user('b@x'), user('c@x')]
     plan = plan_group(group(), members, wanted(PHONE), 'present', 'teams', tenant(phone_seats=1), seat_check='partial')
     assert plan.errors == [] and plan.changed
-    assert [item['user_principal_name'] for item in plan.count_violations] == ['b@x', 'c@x']
+    assert [item['user_principal_name'] for item in plan.predicted_errors if item['error'] == 'CountViolation'] == ['b@x', 'c@x']
     assert 'CountViolation' in plan.warnings[0]
 
 
@@ -242,3 +237,29 @@ def test_move_is_a_no_op_once_done_and_refuses_other_states():
     assert plan_direct_removal(UserSpec(user='a@x', state='present', licenses=wanted(PHONE)), done, tenant()).status == 'failed'
     run = plan_direct_removals([(absent(PHONE), done), (absent(PHONE), None)], tenant())
     assert run.summary == {'total': 2, 'changed': 0, 'unchanged': 1, 'failed': 1} and run.task_errors == []
+
+
+# ---------------------------------------------------------------- issue 10's service-plan rules on the group and its members
+
+def test_two_calling_plans_in_the_group_is_one_error_naming_the_exclusion():
+    plan = plan_group(group((PHONE, ()), (DOMESTIC, ())), [], wanted(INTERNATIONAL), 'present', 'teams', tenant())
+    assert len(plan.errors) == 1 and 'mutually exclusive' in plan.errors[0] and 'MCOPSTN2' in plan.errors[0]
+
+
+def test_members_whose_other_licences_clash_or_lack_a_prerequisite_are_predicted():
+    members = [
+        user('suite@x', (E3, None, 'Active', None)),
+        user('bare@x'),
+        user('intl@x', (E3, None, 'Active', None), (PHONE, None, 'Active', None), (INTERNATIONAL, None, 'Active', None)),
+    ]
+    plan = plan_group(group(), members, wanted(PHONE, DOMESTIC), 'present', 'teams', tenant())
+    assert plan.errors == []
+    predicted = sorted((item['user_principal_name'], item['error']) for item in plan.predicted_errors)
+    assert predicted == [('bare@x', 'DependencyViolation'), ('intl@x', 'MutuallyExclusiveViolation')]
+    assert any('bare@x will end in DependencyViolation' in warning for warning in plan.warnings)
+
+
+def test_a_member_already_holding_the_group_licences_is_not_predicted_to_fail():
+    members = [user('a@x', (E3, None, 'Active', None), (PHONE, GROUP_ID, 'Active', None))]
+    plan = plan_group(group((PHONE, ())), members, wanted(PHONE, DOMESTIC), 'present', 'teams', tenant())
+    assert plan.predicted_errors == [] and plan.added == ['MCOPSTN1']
