@@ -83,7 +83,8 @@ def test_seat_shortage_count_violation_then_seats_bought_and_reprocessed(run_pla
     assert preview.rc == 0, preview
     predicted = preview.task('Group licences')['result']
     assert preview.task('Group licences')['status'] == 'changed'
-    assert [item['user_principal_name'].split('@')[0] for item in [p for p in predicted['predicted_errors'] if p['error'] == 'CountViolation']] == ['phone05', 'phone06']
+    count_violations = [item for item in predicted['predicted_errors'] if item['error'] == 'CountViolation']
+    assert [item['user_principal_name'].split('@')[0] for item in count_violations] == ['phone05', 'phone06']
 
     applied = run_playbook('teams_group_license.yml', partial)
     assert applied.rc == 0, applied
