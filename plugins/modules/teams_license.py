@@ -124,6 +124,15 @@ options:
       - Seconds to wait with O(wait=true), from 1 to 86400. The last poll happens at the deadline.
     type: int
     default: 600
+  remove_direct_if_inherited:
+    description:
+      - With O(state=absent), remove a listed licence's direct copy only where the user already holds the same licence
+        through a group, in state C(Active) without error, enabling at least the same plans; otherwise keep it and
+        warn. Use it to move users from direct to group-based licensing without a moment without the licence (see
+        M(m365.licensing.teams_group_license) and the guide C(docs/group_licensing.md)).
+      - Licences held only through a group are left alone instead of failing the user.
+    type: bool
+    default: false
   max_concurrency:
     description:
       - How many C($batch) requests of 20 users run at once. Graph allows about 20 licence writes per second per app
@@ -223,6 +232,13 @@ EXAMPLES = r'''
     usage_location: GB
     move_calling_plan_users: true
 
+- name: After the group licenses them, drop the direct Teams Phone copies the group now covers
+  m365.licensing.teams_license:
+    users: "{{ moved_users }}"
+    licenses: [phone_system]
+    state: absent
+    remove_direct_if_inherited: true
+
 - name: Resource account for an auto attendant, waiting until Teams has provisioned it
   m365.licensing.teams_license:
     user: aa-reception@contoso.com
@@ -321,6 +337,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._input im
     tenant_skus_for_planner, user_references, user_specs)
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._destructive import destructive_refusals
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import check_task_rules, plan_run
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_move import plan_direct_removals
 from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import read_group_names
@@ -346,6 +363,7 @@ def argument_spec():
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=600),
         max_concurrency=dict(type='int', default=4),
+        remove_direct_if_inherited=dict(type='bool', default=False),
     )
 
 
@@ -363,6 +381,8 @@ def option_errors(params):
         errors.append('max_concurrency must be between 1 and %d, got %s' % (MAX_CONCURRENCY_LIMIT, params['max_concurrency']))
     if not 1 <= params['wait_timeout'] <= WAIT_TIMEOUT_LIMIT:
         errors.append('wait_timeout must be a number of seconds from 1 to %d, got %s' % (WAIT_TIMEOUT_LIMIT, params['wait_timeout']))
+    if params['remove_direct_if_inherited'] and params['state'] != 'absent':
+        errors.append('remove_direct_if_inherited needs state absent (it only removes direct copies), got state %s' % params['state'])
     return errors
 
 
@@ -395,8 +415,11 @@ def plan_task(module, report, specs, tenant_skus, client):
     except InputError as error:
         report.fail_before_writes([str(error)])
     group_names = group_names_of(module, report, client, [reads.current(spec.user) for spec in specs])
-    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES,
-                   group_names)
+    items = [(spec, reads.current(spec.user)) for spec in specs]
+    if module.params['remove_direct_if_inherited']:
+        run = plan_direct_removals(items, skus)
+    else:
+        run = plan_run(items, skus, module.params['seat_check'], PLANNER_CAPABILITIES, group_names)
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:
             plan.fail('user %s: cannot read the user: %s' % (spec.user, reads.error(spec.user)))

@@ -31,7 +31,8 @@ SKU_KEYS = ('part_number', 'sku_id', 'display_name', 'service_plans', 'enabled',
 USER_KEYS = ('upn', 'id', 'display_name', 'given_name', 'surname', 'job_title', 'department', 'office_location',
              'mobile_phone', 'business_phones', 'preferred_language', 'mail', 'account_enabled', 'city', 'country',
              'company_name', 'user_type', 'usage_location', 'licenses', 'groups')
-GROUP_KEYS = ('name', 'id', 'description', 'members', 'member_groups', 'licenses', 'member_states')
+GROUP_KEYS = ('name', 'id', 'description', 'members', 'member_groups', 'licenses', 'member_states', 'security_enabled',
+              'group_types')
 # fixture key -> Graph user property stored as given
 USER_PROPERTY_KEYS = (('job_title', 'jobTitle'), ('department', 'department'), ('office_location', 'officeLocation'),
                       ('mobile_phone', 'mobilePhone'), ('city', 'city'), ('country', 'country'),
@@ -344,7 +345,8 @@ def _group_state(entry, tenant, sku_refs):
         licenses.append({'sku_id': sku_id, 'disabled_plans': disabled})
     return {'id': str(entry.get('id') or stable_id(tenant['id'], 'group', entry['name'])).lower(),
             'display_name': entry['name'], 'description': entry.get('description'),
-            'created': tenant['created'], 'members': [], 'member_groups': [], 'licenses': licenses, 'pending_in': None}
+            'created': tenant['created'], 'members': [], 'member_groups': [], 'licenses': licenses, 'pending_in': None,
+            'security_enabled': bool(entry.get('security_enabled', True)), 'group_types': list(entry.get('group_types') or [])}
 
 
 def _add_member(group, user_id):

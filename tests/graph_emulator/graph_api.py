@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 
 from .directory_queries import DirectoryQueries
 from .faults import ALL_KINDS, GRAPH_FAULTS, format_retry_after
+from .group_licensing_api import ROLES_WRITE_MEMBERS, GroupLicensingApi
 from .server import Reply, encode_json
 from .tenant import GraphApiError
 from .throttle import request_cost
@@ -99,6 +100,9 @@ ROUTES = (
     Route('GET', '/groups/{id}/members', '_list_members', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken', '$count')),
     Route('GET', '/groups/{id}/transitiveMembers', '_list_transitive_members', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken', '$count')),
     Route('POST', '/groups/{id}/assignLicense', '_assign_group_license', ROLES_ASSIGN_GROUP),
+    Route('POST', '/groups/{id}/members/$ref', '_add_group_member', ROLES_WRITE_MEMBERS),
+    Route('DELETE', '/groups/{id}/members/{id}/$ref', '_remove_group_member', ROLES_WRITE_MEMBERS),
+    Route('GET', '/groups/{id}/membersWithLicenseErrors', '_members_with_license_errors', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken')),
 )
 
 
@@ -175,7 +179,7 @@ def _context_suffix(select):
     return '(%s)' % ','.join(select) if select else ''
 
 
-class GraphApi(DirectoryQueries):
+class GraphApi(DirectoryQueries, GroupLicensingApi):
     """Executes Graph calls against the tenant and renders them as HTTP replies."""
 
     def __init__(self, tenant, knobs, tokens, throttle, faults, stats, graph_url):

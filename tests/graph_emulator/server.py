@@ -224,6 +224,9 @@ class EmulatorApp:
             ('GET', 'log'): self._get_log,
             ('POST', 'apps'): self._post_apps,
             ('POST', 'save'): self._post_save,
+            ('GET', 'holdings'): self._get_holdings,
+            ('POST', 'seats'): self._post_seats,
+            ('POST', 'group-licensing'): self._post_group_licensing,
         }
 
     # -- client traffic -------------------------------------------------
@@ -321,6 +324,25 @@ class EmulatorApp:
             return Reply.json(400, {'error': 'no state file: start with --state-file PATH or POST {"path": ...}'})
         self.tenant.save_state(path)
         return Reply.json(200, {'saved': path})
+
+    def _get_holdings(self, request, body):
+        """Every user's licence holdings over time (group_licensing.py), to prove nobody lost a licence."""
+        return Reply.json(200, {'users': self.tenant.holdings_history()})
+
+    def _post_seats(self, request, body):
+        """{"sku": part number or skuId, "enabled": N}: buy or cancel seats."""
+        try:
+            return Reply.json(200, self.tenant.set_seats(body.get('sku'), body.get('enabled')))
+        except (AttributeError, ValueError) as error:
+            return Reply.json(400, {'error': str(error)})
+
+    def _post_group_licensing(self, request, body):
+        """{"processing_state_shape": "object" | "string"} (graph-facts 11.1: both shapes exist)."""
+        try:
+            self.tenant.set_processing_state_shape(body.get('processing_state_shape'))
+        except (AttributeError, ValueError) as error:
+            return Reply.json(400, {'error': str(error)})
+        return Reply.json(200, {'processing_state_shape': self.tenant.processing_state_shape})
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):

@@ -14,7 +14,6 @@ recomputed from a user's assignments in one place (`_refresh_holdings`) after ev
 
 import base64
 import datetime
-import functools
 import json
 import os
 import threading
@@ -22,12 +21,14 @@ import time
 import uuid
 
 from .countries import is_country_code
+from .group_licensing import GroupLicensing
 from .fixtures import (STATE_FORMAT, FixtureError, app_state, generated_state, read_state_or_fixture,
                        state_from_fixture)
 from .licensing import (MSG_COMPANY_SKU, MSG_DEPENDENCY, MSG_INHERITED, MSG_MUTUALLY_EXCLUSIVE, MSG_NO_SEATS,
                         MSG_NOT_HELD, MSG_PLAN_NOT_IN_SKU, MSG_UNKNOWN_SKU, MSG_USAGE_LOCATION, DirectAssignment,
                         GraphApiError, GroupLicenceState, LicensingRules, bad_request, effective_licences,
                         not_found, parse_assign_body)
+from .locking import synchronized
 from .skus import SubscribedSku, catalogue, plan_service
 
 __all__ = ('App', 'GraphApiError', 'Tenant', 'FixtureError')
@@ -80,16 +81,6 @@ PENDING = 'PendingProvisioning'
 
 def utc_now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def synchronized(method):
-    """Run a public method under the tenant lock, after applying group changes that are due."""
-    @functools.wraps(method)
-    def locked(self, *args, **kwargs):
-        with self.lock:
-            self._process_due_groups()
-            return method(self, *args, **kwargs)
-    return locked
 
 
 def parse_select(select, known, type_name):
@@ -196,35 +187,42 @@ class User(object):
 class Group(object):
     """A security group with group-based licences; members inherit them after the propagation delay."""
 
-    def __init__(self, group_id, display_name, description=None, created=None):
+    def __init__(self, group_id, display_name, description=None, created=None, security_enabled=True, group_types=()):
         self.id = group_id
         self.display_name = display_name
         self.description = description
         self.created = created
+        self.security_enabled = security_enabled
+        self.group_types = list(group_types)
         self.members = []           # user ids, in processing order
         self.member_groups = []     # nested group ids: listed by transitiveMembers, never licensed (§11.1)
         self.licenses = {}          # skuId -> disabledPlans, in assignment order
         self.pending_at = None      # clock time at which members are (re)processed
+        self.member_due = {}        # user id -> clock time at which a membership change reaches the user
 
     @classmethod
     def from_state(cls, data, now):
-        group = cls(data['id'].lower(), data['display_name'], data.get('description'), data.get('created'))
+        group = cls(data['id'].lower(), data['display_name'], data.get('description'), data.get('created'),
+                    data.get('security_enabled', True), data.get('group_types') or ())
         group.members = [member.lower() for member in data.get('members') or []]
         group.member_groups = [member.lower() for member in data.get('member_groups') or []]
         for item in data.get('licenses') or []:
             group.licenses[item['sku_id'].lower()] = tuple(item.get('disabled_plans') or ())
         if data.get('pending_in') is not None:
             group.pending_at = now + data['pending_in']
+        group.member_due = dict((user_id.lower(), now + due_in) for user_id, due_in in (data.get('member_due_in') or {}).items())
         return group
 
     def to_state(self, now):
         return {'id': self.id, 'display_name': self.display_name, 'description': self.description,
                 'created': self.created, 'members': list(self.members), 'member_groups': list(self.member_groups),
+                'security_enabled': self.security_enabled, 'group_types': list(self.group_types),
+                'member_due_in': dict((user_id, max(0.0, due - now)) for user_id, due in self.member_due.items()),
                 'licenses': [{'sku_id': sku_id, 'disabled_plans': list(disabled)} for sku_id, disabled in self.licenses.items()],
                 'pending_in': None if self.pending_at is None else max(0.0, self.pending_at - now)}
 
 
-class Tenant(object):
+class Tenant(GroupLicensing):
     """The tenant state and the Graph licensing operations on it; the server and tests call it."""
 
     def __init__(self, state, clock=None):
@@ -275,6 +273,7 @@ class Tenant(object):
             self.apps[app.client_id] = app
         self._skus = dict((item['sku_id'], SubscribedSku.from_state(item)) for item in state['skus'])
         self.rules = LicensingRules.from_data(state.get('rules'))
+        self._reset_group_licensing()
         self._users = {}
         self._ids_by_upn = {}
         self._holders = dict((sku_id, set()) for sku_id in self._skus)
@@ -722,6 +721,7 @@ class Tenant(object):
             if sku_id not in user.held:
                 self._holders.setdefault(sku_id, set()).add(user.id)
         user.held = held
+        self._record_holdings(user)
         plans = self._enabled_plans(held)
         for plan_id in [plan_id for plan_id in user.plan_times if plan_id not in plans]:
             del user.plan_times[plan_id]
@@ -756,6 +756,7 @@ class Tenant(object):
         members are processed group_propagation_delay_s later (graph-facts §1.5: 202, asynchronous)."""
         group = self._require_group(group_id)
         request = parse_assign_body(body)
+        self._check_security_enabled(group)
         self._check_skus_exist(request)
         self._check_disabled_plans_belong(request)
         self._check_user_skus(request)
@@ -784,11 +785,11 @@ class Tenant(object):
     def _group_full(self, group):
         return {
             'id': group.id, 'createdDateTime': group.created, 'description': group.description,
-            'displayName': group.display_name, 'groupTypes': [], 'mail': None, 'mailEnabled': False,
-            'mailNickname': ''.join(ch for ch in group.display_name if ch.isalnum()), 'securityEnabled': True,
+            'displayName': group.display_name, 'groupTypes': list(group.group_types), 'mail': None, 'mailEnabled': False,
+            'mailNickname': ''.join(ch for ch in group.display_name if ch.isalnum()), 'securityEnabled': group.security_enabled,
             'assignedLicenses': [{'disabledPlans': list(disabled), 'skuId': sku_id}
                                  for sku_id, disabled in group.licenses.items()],
-            'licenseProcessingState': {'state': 'QueuedForProcessing' if group.pending_at is not None else 'ProcessingComplete'},
+            'licenseProcessingState': self._processing_state(group),
         }
 
     def _process_due_groups(self):
@@ -799,6 +800,7 @@ class Tenant(object):
                 group.pending_at = None
                 for member_id in group.members:
                     self._reconcile_member(group, self._users[member_id])
+            self._process_due_member_changes(group, now)
 
     def _reconcile_member(self, group, user, keep_existing=False):
         """Bring one member's copies of the group's licences in line with the group, in licence order."""
