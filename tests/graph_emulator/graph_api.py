@@ -15,8 +15,10 @@ import binascii
 import datetime
 import hashlib
 import json
+import re
 from urllib.parse import quote, unquote
 
+from . import phone_numbers as phone
 from .faults import ALL_KINDS, GRAPH_FAULTS, format_retry_after
 from .server import Reply, encode_json
 from .tenant import GraphApiError
@@ -95,6 +97,15 @@ ROUTES = (
     Route('POST', '/users/{id}/reprocessLicenseAssignment', '_reprocess', ROLES_REPROCESS),
     Route('GET', '/groups/{id}', '_get_group', ROLES_READ_GROUP, ('$select',)),
     Route('POST', '/groups/{id}/assignLicense', '_assign_group_license', ROLES_ASSIGN_GROUP),
+    # Teams phone numbers and user configurations (graph-facts §12.1); handlers in phone_numbers.py.
+    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments', phone.list_number_assignments, phone.ROLES_READ_NUMBERS, ('$filter', '$top', '$skip', '$select')),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber', phone.assign_number, phone.ROLES_WRITE_NUMBERS),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/unassignNumber', phone.unassign_number, phone.ROLES_WRITE_NUMBERS),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/updateNumber', phone.update_number, phone.ROLES_WRITE_NUMBERS),
+    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments/{id}', phone.get_number_assignment, phone.ROLES_READ_NUMBERS),
+    Route('GET', '/admin/teams/telephoneNumberManagement/operations/{id}', phone.get_operation, phone.ROLES_READ_NUMBERS),
+    Route('GET', '/admin/teams/userConfigurations', phone.list_user_configurations, phone.ROLES_READ_USER_CONFIGURATIONS, ('$top', '$skip')),
+    Route('GET', '/admin/teams/userConfigurations/{id}', phone.get_user_configuration, phone.ROLES_READ_USER_CONFIGURATIONS),
 )
 
 
@@ -106,7 +117,7 @@ class GraphCall:
     def __init__(self, method, path, query, headers, body, body_error, authorization, request_id, client_request_id):
         self.method = method.upper()
         self.path = path
-        self.segments = [unquote(part) for part in path.strip('/').split('/')] if path.strip('/') else []
+        self.segments = key_segments([unquote(part) for part in path.strip('/').split('/')] if path.strip('/') else [])
         self.query = query
         self.headers = {name.lower(): value for name, value in (headers or {}).items()}
         self.body = body
@@ -129,6 +140,19 @@ class GraphCall:
                     body_error = True
         return cls(request.method, path, request.query, request.headers, body, body_error, request.header('authorization'),
                    request.request_id, request.client_request_id)
+
+
+# OData key syntax: `operations('id')` addresses the same entity as `operations/id` (the number
+# operations' Location uses it, graph-facts §12.1).
+KEY_SEGMENT = re.compile(r"^([A-Za-z]+)\('([^']*)'\)$")
+
+
+def key_segments(segments):
+    split = []
+    for segment in segments:
+        key = KEY_SEGMENT.match(segment)
+        split.extend(key.groups() if key else (segment,))
+    return split
 
 
 class GraphResult:
@@ -298,6 +322,8 @@ class GraphApi:
 
     def _run(self, call, route, ids):
         try:
+            if callable(route.handler):
+                return route.handler(self, call, ids)
             return getattr(self, route.handler)(call, ids)
         except GraphApiError as error:
             return self._error(call, error.status, error.code, error.message)
