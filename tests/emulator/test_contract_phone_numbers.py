@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 
 EMULATOR_ARGS = ('--tenant', 'contoso', '--throttle', 'off')
-TELEPHONY_APP = '77777777-7777-4777-8777-777777777777'
+TELEPHONY_APP = '7e1e7e1e-7e1e-4e1e-8e1e-7e1e7e1e7e1e'
 TELEPHONY_SECRET = 'emulator-secret-0007'
-NUMBER_READER_APP = '88888888-8888-4888-8888-888888888888'
+NUMBER_READER_APP = '7e1e7e1e-7e1e-4e1e-8e1e-88887e1e7e1e'
 NUMBER_READER_SECRET = 'emulator-secret-0008'
 NUMBERS = '/v1.0/admin/teams/telephoneNumberManagement/numberAssignments'
 REDMOND = '9b1d4c2e-0a7f-4e55-8c61-3f2a1b0c9d01'
