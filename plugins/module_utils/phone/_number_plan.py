@@ -114,6 +114,8 @@ def held_numbers(facts):
 def plan_numbers(requests, users, inventory, pools, licensing, move_numbers=False):
     """One NumberPlan per request. ``users``: {reference lower case: UserFacts or None}."""
     claimed = {}            # telephoneNumber -> user id that this run gives it to
+    # auto never picks a number that another entry of the task names.
+    named = set(request.number for request in requests if request.state == 'present' and request.number not in ('auto', 'all'))
     pool_state = dict((key, list(values)) for key, values in pools.items())
     plans = []
     for request in requests:
@@ -126,7 +128,7 @@ def plan_numbers(requests, users, inventory, pools, licensing, move_numbers=Fals
         elif request.state == 'absent':
             _plan_absent(plan, facts)
         else:
-            _plan_present(plan, facts, inventory, pool_state, claimed, licensing, move_numbers)
+            _plan_present(plan, facts, inventory, pool_state, claimed, named, licensing, move_numbers)
         plans.append(plan)
     _follow_numbers_across_plans(plans)
     return plans
@@ -146,12 +148,12 @@ def _plan_absent(plan, facts):
         plan.number = request.number
 
 
-def _plan_present(plan, facts, inventory, pools, claimed, licensing, move_numbers):
+def _plan_present(plan, facts, inventory, pools, claimed, named, licensing, move_numbers):
     request = plan.request
     user_id = facts.user.get('id')
     if request.number == 'auto':
         held = _held_match(facts, request)
-        number = held or _pick_free(facts, request, pools, claimed)
+        number = held or _pick_free(facts, request, pools, set(claimed) | named)
         if number is None:
             plan.fail('user %s: no free %s number with the %s capability in %s (the usage location); buy or port numbers, '
                       'or name one' % (request.user, NUMBER_TYPE_NAMES[request.number_type], _capability(facts),
@@ -215,11 +217,11 @@ def pool_key(number_type, country, capability):
     return (number_type, country, capability)
 
 
-def _pick_free(facts, request, pools, claimed):
-    """The lowest free number of the type, in the user's country, with the capability; never one already given."""
+def _pick_free(facts, request, pools, taken):
+    """The lowest free number of the type, in the user's country, with the capability; never one already taken."""
     pool = pools.get(pool_key(request.number_type, facts.user.get('usageLocation'), _capability(facts))) or []
     for item in sorted(pool, key=lambda number: number.get('telephoneNumber')):
-        if item.get('telephoneNumber') not in claimed and not item.get('assignmentTargetId'):
+        if item.get('telephoneNumber') not in taken and not item.get('assignmentTargetId'):
             return item
     return None
 
