@@ -98,7 +98,7 @@ ROUTES = (
     Route('GET', '/groups/{id}', '_get_group', ROLES_READ_GROUP, ('$select',)),
     Route('POST', '/groups/{id}/assignLicense', '_assign_group_license', ROLES_ASSIGN_GROUP),
     # Teams phone numbers and user configurations (graph-facts §12.1); handlers in phone_numbers.py.
-    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments', phone.list_number_assignments, phone.ROLES_READ_NUMBERS, ('$filter', '$top', '$skip', '$select')),
+    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments', phone.list_number_assignments, phone.ROLES_READ_NUMBERS, phone.LIST_OPTIONS),
     Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber', phone.assign_number, phone.ROLES_WRITE_NUMBERS),
     Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/unassignNumber', phone.unassign_number, phone.ROLES_WRITE_NUMBERS),
     Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/updateNumber', phone.update_number, phone.ROLES_WRITE_NUMBERS),

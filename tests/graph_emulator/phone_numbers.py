@@ -42,6 +42,7 @@ CAPABILITIES = ('userAssignment', 'conferenceAssignment', 'voiceApplicationAssig
 FIXTURE_TYPES = {'calling_plan': 'callingPlan', 'direct_routing': 'directRouting', 'operator_connect': 'operatorConnect'}
 DEFAULT_PAGE_SIZE = 500     # §12.2: $top default 500, maximum 1,000
 MAX_PAGE_SIZE = 1000
+LIST_OPTIONS = ('$filter', '$top', '$skip', '$select')
 # US and Canada Calling Plan numbers need an emergency location when assigned (§12.3).
 EMERGENCY_LOCATION_COUNTRIES = ('US', 'CA')
 NUMBER_PROPERTIES = ('id', 'telephoneNumber', 'numberType', 'activationState', 'assignmentStatus', 'assignmentTargetId',

@@ -180,15 +180,15 @@ def test_teams_license_refuses_a_removal_that_would_release_a_number(run_playboo
 
 
 def test_teams_license_without_the_number_permission_warns_once(run_playbook, fresh_emulator):
-    run = run_playbook('teams_license.yml', dict(connection_vars(fresh_emulator), users=[upn('BrianJ'), upn('RaulR')],
-                                                licenses=['calling_plan_domestic'], state='absent'), check=True)
+    extra = dict(connection_vars(fresh_emulator), users=[upn('BrianJ'), upn('RaulR')], licenses=['calling_plan_domestic'], state='absent')
+    run = run_playbook('teams_license.yml', extra, check=True)
     assert run.rc == 0, run
     assert run.output.count('TeamsTelephoneNumber.Read.All') == 1
 
 
 def test_teams_license_reads_no_numbers_when_no_voice_licence_is_lost(run_playbook, fresh_emulator):
-    run = run_playbook('teams_license.yml', dict(connection_vars(fresh_emulator, *TELEPHONY_APP), users=[upn('MarcoR')],
-                                                licenses=['audio_conferencing'], state='absent'))
+    extra = dict(connection_vars(fresh_emulator, *TELEPHONY_APP), users=[upn('MarcoR')], licenses=['audio_conferencing'], state='absent')
+    run = run_playbook('teams_license.yml', extra)
     assert run.rc == 0, run
     assert not any('telephoneNumberManagement' in route for route in fresh_emulator.stats()['requests'])
 

@@ -242,8 +242,8 @@ def refusal(facts, number, request, licensing, move_numbers=False):
                 % (telephone_number, holder))
     capability = _capability(facts)
     if capability not in (number.get('capabilities') or ()):
-        return 'number %s lacks the %s capability (it has: %s)' % (telephone_number, capability,
-                                                                     ', '.join(number.get('capabilities') or ()) or 'none')
+        has = ', '.join(number.get('capabilities') or ()) or 'none'
+        return 'number %s lacks the %s capability (it has: %s)' % (telephone_number, capability, has)
     usage_location = facts.user.get('usageLocation')
     if usage_location != number.get('isoCountryCode'):
         return ('number %s is in %s but the usage location is %s: they must match'

@@ -15,14 +15,14 @@ from ansible_collections.m365.licensing.plugins.module_utils.phone._number_reads
 from ansible_collections.m365.licensing.plugins.module_utils.phone._teams_readiness import not_ready, wait_for_teams
 
 LOCATION = 'loc-1'
-CALLING = {'MCOEV', 'MCOPSTN1', 'TEAMS1'}
-PHONE_ONLY = {'MCOEV', 'TEAMS1'}
-READY = ['Teams', 'PhoneSystem', 'CallingPlan']
+CALLING = frozenset(('MCOEV', 'MCOPSTN1', 'TEAMS1'))
+PHONE_ONLY = frozenset(('MCOEV', 'TEAMS1'))
+READY = ('Teams', 'PhoneSystem', 'CallingPlan')
 
 
 def user(name, plans=CALLING, country='US', features=READY, numbers=(), resource=False):
     graph_user = {'id': 'id-' + name, 'userPrincipalName': name + '@contoso.com', 'usageLocation': country}
-    return UserFacts(graph_user, set(plans), resource, features, list(numbers))
+    return UserFacts(graph_user, set(plans), resource, None if features is None else list(features), list(numbers))
 
 
 def number(telephone, number_type='callingPlan', country='US', holder=None, capabilities=('userAssignment',), location=None,
