@@ -224,13 +224,10 @@ requests:
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.graph._module import GraphModule
-from ansible_collections.m365.licensing.plugins.module_utils.phone._number_facts import (
-    TEAMS_LICENSING, FactsReader, plan_names_by_sku)
+from ansible_collections.m365.licensing.plugins.module_utils.phone._number_facts import TEAMS_LICENSING, read_facts
 from ansible_collections.m365.licensing.plugins.module_utils.phone._number_input import NumberInputError, parse_assignments
-from ansible_collections.m365.licensing.plugins.module_utils.phone._number_plan import plan_numbers, pool_key
-from ansible_collections.m365.licensing.plugins.module_utils.phone._number_reads import read_free_numbers, read_numbers
+from ansible_collections.m365.licensing.plugins.module_utils.phone._number_plan import plan_numbers
 from ansible_collections.m365.licensing.plugins.module_utils.phone._number_writes import NumberWriter
-from ansible_collections.m365.licensing.plugins.module_utils.phone._teams_readiness import not_ready, wait_for_teams
 from ansible_collections.m365.licensing.plugins.module_utils.reports._number_report import NumberReport
 
 MAX_CONCURRENCY_LIMIT = 16
@@ -254,39 +251,6 @@ def argument_spec():
     )
 
 
-def read_configurations(module, report, reader, requests):
-    """Teams' view of the users; with wait_for_teams, polled until they are ready or time runs out."""
-    ids = dict((request.user, (reader.users.get(request.user.lower()) or {}).get('id')) for request in requests)
-    if module.params['wait_for_teams'] <= 0:
-        return reader.configurations([user_id for user_id in ids.values() if user_id])
-    needs = {}
-    for request in requests:
-        if request.state == 'present' and ids[request.user]:
-            needs.setdefault(ids[request.user], set()).add(request.number_type)
-    configurations, seconds, polls = wait_for_teams(lambda user_ids: reader.configurations(user_ids, required=True),
-                                                    needs, module.params['wait_for_teams'])
-    report.extra['teams_wait'] = dict(seconds=seconds, polls=polls, not_ready=not_ready(configurations, needs))
-    return configurations
-
-
-def read_facts(module, report, client, requests):
-    reader = FactsReader(client, plan_names_by_sku(client.get_paged('/subscribedSkus')), module.warn)
-    reader.read_directory([request.user for request in requests])
-    configurations = read_configurations(module, report, reader, requests)
-    numbers = reader.user_numbers([user['id'] for user in reader.users.values() if user])
-    facts = reader.facts(configurations, numbers)
-    inventory = read_numbers(client, [request.number for request in requests if request.number not in ('auto', 'all')])
-    pools = {}
-    for request in requests:
-        user = facts.get(request.user.lower())
-        if request.number == 'auto' and user is not None and user.user.get('usageLocation'):
-            capability = 'voiceApplicationAssignment' if user.resource_account else 'userAssignment'
-            key = pool_key(request.number_type, user.user['usageLocation'], capability)
-            if key not in pools:
-                pools[key] = read_free_numbers(client, *key)
-    return reader, facts, inventory, pools, configurations
-
-
 def main():
     module = GraphModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -301,7 +265,8 @@ def main():
         report.fail_before_writes(str(error))
     client = module.client(max_concurrency=params['max_concurrency'])
     try:
-        reader, facts, inventory, pools, configurations = read_facts(module, report, client, requests)
+        reader, facts, inventory, pools, configurations = read_facts(client, requests, params['wait_for_teams'], module.warn,
+                                                                     report.extra)
     except GraphError as error:
         module.fail_graph(error, prefix='cannot read the users and numbers (nothing was changed)', **report.result())
     report.plans = plan_numbers(requests, facts, inventory, pools, TEAMS_LICENSING, params['move_numbers'])

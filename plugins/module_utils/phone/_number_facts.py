@@ -13,9 +13,10 @@ __metaclass__ = type
 
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
 from ansible_collections.m365.licensing.plugins.module_utils.licensing import _sku_catalog as catalog
-from ansible_collections.m365.licensing.plugins.module_utils.phone._number_plan import Licensing, UserFacts
+from ansible_collections.m365.licensing.plugins.module_utils.phone._number_plan import Licensing, UserFacts, account_capability, pool_key
 from ansible_collections.m365.licensing.plugins.module_utils.phone._number_reads import (
-    PermissionMissing, read_user_configurations, read_user_numbers)
+    PermissionMissing, read_free_numbers, read_numbers, read_user_configurations, read_user_numbers)
+from ansible_collections.m365.licensing.plugins.module_utils.phone._teams_readiness import not_ready, wait_for_teams
 
 TEAMS_LICENSING = Licensing(phone_system=catalog.PHONE_SYSTEM_PLANS, calling_plan=catalog.CALLING_PLAN_PLANS)
 
@@ -88,3 +89,44 @@ class FactsReader:
 
     def user_numbers(self, user_ids):
         return read_user_numbers(self.client, user_ids)
+
+
+def read_configurations(reader, requests, wait_seconds, extra):
+    """Teams' view of the users; with wait_seconds, polled until they are ready or time runs out (extra['teams_wait'])."""
+    ids = dict((request.user, (reader.users.get(request.user.lower()) or {}).get('id')) for request in requests)
+    if wait_seconds <= 0:
+        return reader.configurations([user_id for user_id in ids.values() if user_id])
+    needs = {}
+    for request in requests:
+        user = reader.users.get(request.user.lower())
+        # Wait only for users whose licences carry what the number needs: the others are refused anyway.
+        if request.state == 'present' and user and enabled_plan_names(user, reader.plans_by_sku) & TEAMS_LICENSING.needed_plans(request.number_type):
+            needs.setdefault(user['id'], set()).add(request.number_type)
+    if not needs:
+        extra['teams_wait'] = dict(seconds=0, polls=0, not_ready=[])
+        return reader.configurations([user_id for user_id in ids.values() if user_id], required=True)
+    configurations, seconds, polls = wait_for_teams(lambda user_ids: reader.configurations(user_ids, required=True),
+                                                    needs, wait_seconds)
+    extra['teams_wait'] = dict(seconds=seconds, polls=polls, not_ready=not_ready(configurations, needs))
+    others = [user_id for user_id in ids.values() if user_id and user_id not in configurations]
+    if others:
+        configurations.update(reader.configurations(others, required=True))
+    return configurations
+
+
+def read_facts(client, requests, wait_seconds, warn, extra):
+    """(reader, facts, inventory, pools, configurations) for plan_numbers; GraphError when a read fails."""
+    reader = FactsReader(client, plan_names_by_sku(client.get_paged('/subscribedSkus')), warn)
+    reader.read_directory([request.user for request in requests])
+    configurations = read_configurations(reader, requests, wait_seconds, extra)
+    numbers = reader.user_numbers([user['id'] for user in reader.users.values() if user])
+    facts = reader.facts(configurations, numbers)
+    inventory = read_numbers(client, [request.number for request in requests if request.number not in ('auto', 'all')])
+    pools = {}
+    for request in requests:
+        user = facts.get(request.user.lower())
+        if request.number == 'auto' and user is not None and user.user.get('usageLocation'):
+            key = pool_key(request.number_type, user.user['usageLocation'], account_capability(user))
+            if key not in pools:
+                pools[key] = read_free_numbers(client, *key)
+    return reader, facts, inventory, pools, configurations

@@ -156,7 +156,7 @@ def _plan_present(plan, facts, inventory, pools, claimed, named, licensing, move
         number = held or _pick_free(facts, request, pools, set(claimed) | named)
         if number is None:
             plan.fail('user %s: no free %s number with the %s capability in %s (the usage location); buy or port numbers, '
-                      'or name one' % (request.user, NUMBER_TYPE_NAMES[request.number_type], _capability(facts),
+                      'or name one' % (request.user, NUMBER_TYPE_NAMES[request.number_type], account_capability(facts),
                                        facts.user.get('usageLocation') or 'no country'))
             return
     else:
@@ -209,7 +209,8 @@ def _held_match(facts, request):
     return None
 
 
-def _capability(facts):
+def account_capability(facts):
+    """The capability a number needs for this account (graph-facts 12.2 capabilities)."""
     return RESOURCE_ACCOUNT_CAPABILITY if facts.resource_account else USER_CAPABILITY
 
 
@@ -219,7 +220,7 @@ def pool_key(number_type, country, capability):
 
 def _pick_free(facts, request, pools, taken):
     """The lowest free number of the type, in the user's country, with the capability; never one already taken."""
-    pool = pools.get(pool_key(request.number_type, facts.user.get('usageLocation'), _capability(facts))) or []
+    pool = pools.get(pool_key(request.number_type, facts.user.get('usageLocation'), account_capability(facts))) or []
     for item in sorted(pool, key=lambda number: number.get('telephoneNumber')):
         if item.get('telephoneNumber') not in taken and not item.get('assignmentTargetId'):
             return item
@@ -240,7 +241,7 @@ def refusal(facts, number, request, licensing, move_numbers=False):
     if holder and holder != user_id and not move_numbers:
         return ('number %s is assigned to another account (%s); set move_numbers: true to move it (unassign, then assign)'
                 % (telephone_number, holder))
-    capability = _capability(facts)
+    capability = account_capability(facts)
     if capability not in (number.get('capabilities') or ()):
         has = ', '.join(number.get('capabilities') or ()) or 'none'
         return 'number %s lacks the %s capability (it has: %s)' % (telephone_number, capability, has)
