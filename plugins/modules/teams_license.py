@@ -133,6 +133,16 @@ options:
       - Licences held only through a group are left alone instead of failing the user.
     type: bool
     default: false
+  release_numbers:
+    description:
+      - Accept licence changes that release Teams phone numbers. Removing a Calling Plan releases the user's Calling Plan
+        numbers; removing Teams Phone releases Direct Routing and Operator Connect numbers, and Teams deletes a released
+        Direct Routing number from the tenant.
+      - With V(false), such a user fails before any write, naming the numbers; the other users go ahead. Checking needs
+        C(TeamsTelephoneNumber.Read.All); without it the task warns once and does not check.
+    type: bool
+    default: false
+    version_added: 1.1.0
   max_concurrency:
     description:
       - How many C($batch) requests of 20 users run at once. Graph allows about 20 licence writes per second per app
@@ -336,8 +346,9 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._input im
     PLANNER_CAPABILITIES, TEAMS_PLAN_NAMES, InputError, LicenseResolver, check_distinct_users, guid_names, parse_user_requests,
     tenant_skus_for_planner, user_references, user_specs)
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._destructive import destructive_refusals
-from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import check_task_rules, plan_run
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import apply_plan, check_task_rules, plan_run
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._group_move import plan_direct_removals
+from ansible_collections.m365.licensing.plugins.module_utils.phone._licence_guard import guard_number_releases
 from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import read_group_names
@@ -364,6 +375,7 @@ def argument_spec():
         wait_timeout=dict(type='int', default=600),
         max_concurrency=dict(type='int', default=4),
         remove_direct_if_inherited=dict(type='bool', default=False),
+        release_numbers=dict(type='bool', default=False),
     )
 
 
@@ -423,6 +435,12 @@ def plan_task(module, report, specs, tenant_skus, client):
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:
             plan.fail('user %s: cannot read the user: %s' % (spec.user, reads.error(spec.user)))
+    # A licence change that would release a phone number is refused unless the task accepts it (graph-facts 12.3).
+    if not module.params['release_numbers']:
+        try:
+            guard_number_releases(client, run.users, reads.current, tenant_skus, apply_plan, module.warn)
+        except GraphError as error:
+            module.fail_graph(error, prefix="cannot read the users' phone numbers (nothing was changed)", **report.result())
     return run, skus
 
 

@@ -68,6 +68,7 @@ def push_tenant_delays(tenant):
         tenant.provisioning_delay_s = knobs.provisioning_delay
         tenant.usage_location_lag_s = knobs.usage_location_lag
         tenant.group_propagation_delay_s = knobs.group_propagation_delay
+        tenant.teams_processing_delay_s = knobs.teams_processing_delay
     return apply
 
 

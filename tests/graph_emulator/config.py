@@ -44,6 +44,8 @@ class Knobs:
     provisioning_delay: float = 0.0
     usage_location_lag: float = 0.0
     group_propagation_delay: float = 0.0
+    # Seconds Teams takes to see a new licence (graph-facts §12.3; phone_numbers.py).
+    teams_processing_delay: float = 0.0
     # The token endpoint accepts only "{graph_url}/.default" by default, so a client
     # that ignores its graph_url when building the scope fails here as it would
     # against a national cloud (graph-facts §6). True also accepts the public
@@ -153,6 +155,7 @@ KNOB_PARSERS = {
     'provisioning_delay': _parse_non_negative,
     'usage_location_lag': _parse_non_negative,
     'group_propagation_delay': _parse_non_negative,
+    'teams_processing_delay': _parse_non_negative,
     'accept_public_scope': _parse_bool,
     'identity_header': _parse_text,
 }

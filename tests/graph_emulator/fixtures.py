@@ -17,6 +17,7 @@ import yaml
 
 from .countries import is_country_code
 from .licensing import ERRORS, STATES, is_guid
+from .phone_numbers import phone_state_from_fixture
 from .skus import CAPABILITY_STATUSES, catalogue
 
 TENANTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tenants')
@@ -144,8 +145,16 @@ def state_from_fixture(data):
         'users': users,
         'groups': groups,
         'rules': _rules_state(data.get('rules')),
+        'phone_numbers': _phone_state(data.get('phone_numbers'), users, tenant),
         'process_groups': True,
     }
+
+
+def _phone_state(entry, users, tenant):
+    try:
+        return phone_state_from_fixture(entry, users, tenant['domain'])
+    except ValueError as error:
+        raise FixtureError(str(error))
 
 
 def _check_keys(entry, allowed, where):

@@ -15,9 +15,11 @@ import binascii
 import datetime
 import hashlib
 import json
+import re
 from urllib.parse import quote, unquote
 
 from .directory_queries import DirectoryQueries
+from . import phone_numbers as phone
 from .faults import ALL_KINDS, GRAPH_FAULTS, format_retry_after
 from .group_licensing_api import ROLES_WRITE_MEMBERS, GroupLicensingApi
 from .server import Reply, encode_json
@@ -103,6 +105,15 @@ ROUTES = (
     Route('POST', '/groups/{id}/members/$ref', '_add_group_member', ROLES_WRITE_MEMBERS),
     Route('DELETE', '/groups/{id}/members/{id}/$ref', '_remove_group_member', ROLES_WRITE_MEMBERS),
     Route('GET', '/groups/{id}/membersWithLicenseErrors', '_members_with_license_errors', ROLES_READ_GROUP, ('$select', '$top', '$skiptoken')),
+    # Teams phone numbers and user configurations (graph-facts §12.1); handlers in phone_numbers.py.
+    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments', phone.list_number_assignments, phone.ROLES_READ_NUMBERS, phone.LIST_OPTIONS),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber', phone.assign_number, phone.ROLES_WRITE_NUMBERS),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/unassignNumber', phone.unassign_number, phone.ROLES_WRITE_NUMBERS),
+    Route('POST', '/admin/teams/telephoneNumberManagement/numberAssignments/updateNumber', phone.update_number, phone.ROLES_WRITE_NUMBERS),
+    Route('GET', '/admin/teams/telephoneNumberManagement/numberAssignments/{id}', phone.get_number_assignment, phone.ROLES_READ_NUMBERS),
+    Route('GET', '/admin/teams/telephoneNumberManagement/operations/{id}', phone.get_operation, phone.ROLES_READ_NUMBERS),
+    Route('GET', '/admin/teams/userConfigurations', phone.list_user_configurations, phone.ROLES_READ_USER_CONFIGURATIONS, ('$top', '$skip')),
+    Route('GET', '/admin/teams/userConfigurations/{id}', phone.get_user_configuration, phone.ROLES_READ_USER_CONFIGURATIONS),
 )
 
 
@@ -114,7 +125,7 @@ class GraphCall:
     def __init__(self, method, path, query, headers, body, body_error, authorization, request_id, client_request_id):
         self.method = method.upper()
         self.path = path
-        self.segments = [unquote(part) for part in path.strip('/').split('/')] if path.strip('/') else []
+        self.segments = key_segments([unquote(part) for part in path.strip('/').split('/')] if path.strip('/') else [])
         self.query = query
         self.headers = {name.lower(): value for name, value in (headers or {}).items()}
         self.body = body
@@ -137,6 +148,19 @@ class GraphCall:
                     body_error = True
         return cls(request.method, path, request.query, request.headers, body, body_error, request.header('authorization'),
                    request.request_id, request.client_request_id)
+
+
+# OData key syntax: `operations('id')` addresses the same entity as `operations/id` (the number
+# operations' Location uses it, graph-facts §12.1).
+KEY_SEGMENT = re.compile(r"^([A-Za-z]+)\('([^']*)'\)$")
+
+
+def key_segments(segments):
+    split = []
+    for segment in segments:
+        key = KEY_SEGMENT.match(segment)
+        split.extend(key.groups() if key else (segment,))
+    return split
 
 
 class GraphResult:
@@ -306,6 +330,8 @@ class GraphApi(DirectoryQueries, GroupLicensingApi):
 
     def _run(self, call, route, ids):
         try:
+            if callable(route.handler):
+                return route.handler(self, call, ids)
             return getattr(self, route.handler)(call, ids)
         except GraphApiError as error:
             return self._error(call, error.status, error.code, error.message)

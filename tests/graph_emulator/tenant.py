@@ -24,6 +24,7 @@ from .countries import is_country_code
 from .group_licensing import GroupLicensing
 from .fixtures import (STATE_FORMAT, FixtureError, app_state, generated_state, read_state_or_fixture,
                        state_from_fixture)
+from .phone_numbers import PhoneNumbers
 from .licensing import (MSG_COMPANY_SKU, MSG_DEPENDENCY, MSG_INHERITED, MSG_MUTUALLY_EXCLUSIVE, MSG_NO_SEATS,
                         MSG_NOT_HELD, MSG_PLAN_NOT_IN_SKU, MSG_UNKNOWN_SKU, MSG_USAGE_LOCATION, DirectAssignment,
                         GraphApiError, GroupLicenceState, LicensingRules, bad_request, effective_licences,
@@ -235,6 +236,8 @@ class Tenant(GroupLicensing):
         # graph-facts Addenda: live payloads show the string "None" for a healthy assignment; the
         # resource page says null. Set to None for null.
         self.healthy_error_value = 'None'
+        # Teams numbers (phone_numbers.py, graph-facts §12.3): how long Teams takes to see a new licence.
+        self.teams_processing_delay_s = 0.0
         self._initial_state = state
         self._runtime_apps = {}
         self._loading = False
@@ -274,6 +277,7 @@ class Tenant(GroupLicensing):
         self._skus = dict((item['sku_id'], SubscribedSku.from_state(item)) for item in state['skus'])
         self.rules = LicensingRules.from_data(state.get('rules'))
         self._reset_group_licensing()
+        self.phone_numbers = None
         self._users = {}
         self._ids_by_upn = {}
         self._holders = dict((sku_id, set()) for sku_id in self._skus)
@@ -287,6 +291,7 @@ class Tenant(GroupLicensing):
                 self._process_all_groups_at_load()
         finally:
             self._loading = False
+        self.phone_numbers = PhoneNumbers(self, state.get('phone_numbers'))
         self._check_expected_available(state['skus'])
 
     def _add_user(self, user):
@@ -357,6 +362,7 @@ class Tenant(GroupLicensing):
             'groups': [dict(project(self._group_full(group), ('id', 'displayName', 'assignedLicenses',
                                                               'licenseProcessingState')), members=list(group.members))
                        for group in self._groups.values()],
+            'phone_numbers': [self.phone_numbers.number_view(item) for item in self.phone_numbers.numbers.values()],
         }
 
     @synchronized
@@ -394,6 +400,7 @@ class Tenant(GroupLicensing):
             'users': [user.to_state(now, self.created) for user in self._users.values()],
             'groups': [group.to_state(now) for group in self._groups.values()],
             'rules': self.rules.to_data(),
+            'phone_numbers': self.phone_numbers.to_state(),
             'process_groups': False,
         }
 
@@ -730,6 +737,8 @@ class Tenant(GroupLicensing):
             stamp = (None, self.created) if self._loading else (self.clock(), utc_now_iso())
             for plan_id in plans:
                 user.plan_times.setdefault(plan_id, stamp)
+        if self.phone_numbers is not None and not self._loading:
+            self.phone_numbers.licences_changed(user)   # graph-facts §12.3: a lost prerequisite releases the number
 
     # --- reprocess and groups --------------------------------------------------------------------
 

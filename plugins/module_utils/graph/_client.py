@@ -167,6 +167,15 @@ def graph_error(status, headers, body, raw_text=None):
     return GraphError(message, status=status, request_id=_header(headers, 'request-id'))
 
 
+class GraphResponse(collections.namedtuple('GraphResponse', ['status', 'headers', 'body'])):
+    """A successful answer with its status and headers (GraphClient.request_full)."""
+
+    __slots__ = ()
+
+    def header(self, name):
+        return _header(self.headers, name)
+
+
 class BatchResponse(collections.namedtuple('BatchResponse', ['status', 'headers', 'body', 'envelope_error'])):
     """One $batch item's final answer.
 
@@ -344,7 +353,7 @@ class GraphClient:
             self._count(throttled=1)
         return failure, _header(response.headers, 'Retry-After')
 
-    def _execute(self, method, path, params=None, body=None, headers=None, started=None, on_send=None):
+    def _execute(self, method, path, params=None, body=None, headers=None, started=None, on_send=None, full=False):
         """One logical request with the retry policy; returns the parsed body or raises GraphError.
 
         ``on_send`` counts what each attempt carries (a $batch envelope counts its items, not itself).
@@ -371,7 +380,8 @@ class GraphClient:
                 raise GraphError('request to %s failed: %s' % (url, exc)) from None
             else:
                 if 200 <= response.status_code < 300:
-                    return _parse_body(response.text)
+                    parsed = _parse_body(response.text)
+                    return GraphResponse(response.status_code, response.headers, parsed) if full else parsed
                 failure, retry_after = self._response_failure(response)
                 if failure.status == 401 and failure.code == 'InvalidAuthenticationToken':
                     if refreshes >= TOKEN_REFRESHES_PER_REQUEST:
@@ -396,6 +406,11 @@ class GraphClient:
     def request(self, method, path, params=None, body=None, headers=None):
         """Send one request; ``path`` is relative to {graph_url}/v1.0 or an absolute nextLink."""
         return self._execute(method.upper(), path, params=params, body=body, headers=headers)
+
+    def request_full(self, method, path, params=None, body=None, headers=None):
+        """Like request(), but returns a GraphResponse (status, headers, body): for answers whose
+        headers matter, e.g. a 202 whose Location names the operation to poll (graph-facts 12.1)."""
+        return self._execute(method.upper(), path, params=params, body=body, headers=headers, full=True)
 
     def get(self, path, params=None):
         return self.request('GET', path, params=params)
