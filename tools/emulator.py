@@ -101,8 +101,14 @@ or leave your play as it is and pass the same settings as variables (the sample 
           flush=True)
 
 
+def stop_on_sigterm(signum, frame):
+    """kill (or a CI timeout) stops the emulator too, through main's finally."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     client_id, client_secret = playbook_app(args.tenant)
     build_collection_tree()
     emulator = Emulator(args=['--tenant', args.tenant, '--port', str(args.port), '--state-dir', STATE_DIR]
