@@ -102,6 +102,18 @@ options:
         and tenant, so more rarely helps.
     type: int
     default: 4
+  progress_file:
+    description:
+      - A file on the controller that the module keeps up to date while it runs, so that a long run can be watched,
+        for example with C(watch -n 2 cat progress.json) in another terminal. One JSON object with the phase
+        (C(reading users), C(setting usage locations), C(assigning licences), ...), how many of its requests are done and
+        failed, the rate, the time left, and a C(message) line for people; at the end C(state) is C(done) with the
+        summary, or C(failed).
+      - The file is replaced atomically at each update, and holds counts only, never user names or secrets. It is
+        written in check mode too. A path that cannot be written fails the task before anything is sent to Graph.
+      - See the "Watching a long run" section of C(docs/teams_license.md) for AWX and other ways to use it.
+    type: path
+    version_added: 1.1.0
 extends_documentation_fragment:
   - m365.licensing.graph
   - m365.licensing.attributes
@@ -275,6 +287,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan imp
 from ansible_collections.m365.licensing.plugins.module_utils.reports._license_report import LicenseReport
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
+from ansible_collections.m365.licensing.plugins.module_utils.reports._progress import watch_progress
 
 MAX_CONCURRENCY_LIMIT = 16
 
@@ -292,6 +305,7 @@ def argument_spec():
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=600),
         max_concurrency=dict(type='int', default=4),
+        progress_file=dict(type='path'),
     )
 
 
@@ -333,7 +347,7 @@ def main():
         requests = parse_user_requests(params)
     except InputError as error:
         report.fail_before_writes([str(error)])
-    client = module.client(max_concurrency=params['max_concurrency'])
+    client = watch_progress(module, module.client(max_concurrency=params['max_concurrency']))
     resolver = LicenseResolver(read_tenant(module, client))
     try:
         specs = user_specs(requests, resolver, params['exact_scope'])
