@@ -15,7 +15,8 @@ The file is replaced atomically (written beside it, then renamed), so a reader n
 it. It holds counts only: no user names, no tokens, no secrets.
 
 ``ProgressFile.watch(client)`` returns a stand-in for the Graph client whose ``batch`` sends the
-same requests in slices and records each slice; everything else goes to the client unchanged.
+same requests in slices and records each slice, and whose ``get`` counts the users of each page
+when the module lists the directory; everything else goes to the client unchanged.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -49,6 +50,12 @@ def phase_of(request, after_writes=False):
     return 'calling Graph'
 
 
+def is_user_listing(path):
+    """A page of GET /users (the module lists the directory when it reads many users)."""
+    location = path.split('?', 1)[0].rstrip('/')
+    return location == '/users' or location.endswith('/v1.0/users') or location.endswith('/beta/users')
+
+
 def _duration(seconds):
     seconds = int(round(seconds))
     if seconds < 60:
@@ -63,8 +70,10 @@ class ProgressFile(object):
         self.path = path
         self.clock = clock
         self.started = clock()
+        # phases: every phase so far with its requests done, total and failed, added up when a phase
+        # comes again (a retry round), so the finished file tells what the whole run sent.
         self.state = dict(task=task, state='running', phase='starting', done=0, total=0, failed=0,
-                          users=0, started=self._timestamp(self.started))
+                          phases={}, started=self._timestamp(self.started))
         self._phase_started = self.started
         self.error = None
         # The first write happens before anything is sent to Graph: a path that cannot be written
@@ -75,17 +84,20 @@ class ProgressFile(object):
     def _timestamp(when):
         return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(when))
 
-    def phase(self, name, total=0, users=None):
+    def phase(self, name, total=0):
         """A new phase begins: ``total`` requests (0 when it has no count)."""
         self.state.update(phase=name, done=0, total=total, failed=0)
-        if users is not None:
-            self.state['users'] = users
+        tally = self.state['phases'].setdefault(name, dict(done=0, total=0, failed=0))
+        tally['total'] += total
         self._phase_started = self.clock()
         self.write()
 
     def advance(self, done, failed=0):
         self.state['done'] += done
         self.state['failed'] += failed
+        tally = self.state['phases'][self.state['phase']]
+        tally['done'] += done
+        tally['failed'] += failed
         self.write()
 
     def finish(self, state='done', summary=None):
@@ -108,6 +120,8 @@ class ProgressFile(object):
             if state['done'] and phase_elapsed > 0:
                 rate = state['done'] / phase_elapsed
                 text += ', {0:.1f}/s, about {1} left'.format(rate, _duration((state['total'] - state['done']) / rate))
+        elif state['done']:
+            text += ': {0:,} so far'.format(state['done'])
         if state['failed']:
             text += ', {0:,} failed'.format(state['failed'])
         return '%s (running %s)' % (text, _duration(elapsed))
@@ -149,6 +163,14 @@ class ProgressClient(object):
 
     def __getattr__(self, name):
         return getattr(self._client, name)
+
+    def get(self, path, params=None):
+        answer = self._client.get(path, params=params)
+        if is_user_listing(path) and isinstance(answer, dict):
+            if self._progress.state['phase'] != 'listing users':
+                self._progress.phase('listing users')
+            self._progress.advance(len(answer.get('value') or []))
+        return answer
 
     def batch(self, requests):  # pylint: disable=redefined-outer-name
         requests = list(requests)

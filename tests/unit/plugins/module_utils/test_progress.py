@@ -65,6 +65,8 @@ def test_batches_go_in_slices_and_each_slice_moves_the_file(tmp_path):
     assert client.calls == [40, 40, 20]
     assert seen == [(40, 1), (80, 1), (100, 1)]
     assert read(path)['phase'] == 'assigning licences'
+    progress.watch(client).batch(assign_requests(10))  # a retry round adds to the phase's tally
+    assert read(path)['phases'] == {'assigning licences': dict(done=110, total=110, failed=2)}
 
 
 def test_message_gives_counts_rate_and_time_left(tmp_path):
@@ -77,6 +79,7 @@ def test_message_gives_counts_rate_and_time_left(tmp_path):
     progress.finish('done', summary=dict(changed=4990, failed=3, total=5000, unchanged=7))
     content = read(str(tmp_path / 'p.json'))
     assert content['state'] == 'done' and content['summary']['changed'] == 4990
+    assert content['phases'] == {'assigning licences': dict(done=2000, total=5000, failed=3)}
     assert content['message'] == 'done after 1 min 40 s: 4990 changed, 3 failed, 5000 total, 7 unchanged'
 
 
@@ -89,6 +92,22 @@ def test_message_gives_counts_rate_and_time_left(tmp_path):
 ])
 def test_phase_named_from_the_request(request_, after_writes, phase):
     assert phase_of(request_, after_writes) == phase
+
+
+def test_listing_pages_of_users_are_counted(tmp_path):
+    path = str(tmp_path / 'p.json')
+
+    class Lister(FakeClient):
+        def get(self, path, params=None):
+            return {'value': [{}] * 999, '@odata.nextLink': 'https://graph/v1.0/users?$skiptoken=x'}
+
+    client = ProgressFile(path, clock=Clock()).watch(Lister())
+    client.get('/users', params={'$top': '999'})
+    client.get('https://graph/v1.0/users?$skiptoken=x')
+    client.get('/subscribedSkus')
+    content = read(path)
+    assert (content['phase'], content['done']) == ('listing users', 1998)
+    assert content['message'].startswith('listing users: 1,998 so far')
 
 
 class FakeModule(object):
