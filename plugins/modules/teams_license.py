@@ -106,7 +106,7 @@ options:
     description:
       - A file on the controller that the module keeps up to date while it runs, so that a long run can be watched,
         for example with C(watch -n 2 cat progress.json) in another terminal. One JSON object with the phase
-        (C(reading users), C(setting usage locations), C(assigning licences), ...), how many of its requests are done and
+        (C(listing users) or C(reading users), C(setting usage locations), C(assigning licences), ...), how many of its requests are done and
         failed, the rate, the time left, and a C(message) line for people; at the end C(state) is C(done) with the
         summary, or C(failed).
       - The file is replaced atomically at each update, and holds counts only, never user names or secrets. It is

@@ -32,6 +32,10 @@ import time
 # seconds at the paced write rate.
 ENVELOPES_PER_WORKER_PER_SLICE = 2
 BATCH_LIMIT = 20
+# The rate (and so the time left) is measured over this many recent seconds: a run's first
+# writes go as fast as Graph answers, later ones at the paced rate (graph-facts 5.2), and an
+# average over the whole phase would promise too early an end.
+RATE_WINDOW_SECONDS = 30
 
 
 def phase_of(request, after_writes=False):
@@ -74,7 +78,7 @@ class ProgressFile(object):
         # comes again (a retry round), so the finished file tells what the whole run sent.
         self.state = dict(task=task, state='running', phase='starting', done=0, total=0, failed=0,
                           phases={}, started=self._timestamp(self.started))
-        self._phase_started = self.started
+        self._samples = [(self.started, 0)]  # (time, done) in the current phase, for the rate
         self.error = None
         # The first write happens before anything is sent to Graph: a path that cannot be written
         # fails the task there, never halfway through the writes.
@@ -89,7 +93,7 @@ class ProgressFile(object):
         self.state.update(phase=name, done=0, total=total, failed=0)
         tally = self.state['phases'].setdefault(name, dict(done=0, total=0, failed=0))
         tally['total'] += total
-        self._phase_started = self.clock()
+        self._samples = [(self.clock(), 0)]
         self.write()
 
     def advance(self, done, failed=0):
@@ -98,6 +102,11 @@ class ProgressFile(object):
         tally = self.state['phases'][self.state['phase']]
         tally['done'] += done
         tally['failed'] += failed
+        now = self.clock()
+        self._samples.append((now, self.state['done']))
+        # Keep the newest sample at or before the window's start, and everything after it.
+        while len(self._samples) > 2 and self._samples[1][0] <= now - RATE_WINDOW_SECONDS:
+            self._samples.pop(0)
         self.write()
 
     def finish(self, state='done', summary=None):
@@ -116,15 +125,21 @@ class ProgressFile(object):
         text = state['phase']
         if state['total']:
             text += ': {0:,} of {1:,} ({2:.0%})'.format(state['done'], state['total'], float(state['done']) / state['total'])
-            phase_elapsed = self.clock() - self._phase_started
-            if state['done'] and phase_elapsed > 0:
-                rate = state['done'] / phase_elapsed
+            rate = self.rate()
+            if state['done'] and rate:
                 text += ', {0:.1f}/s, about {1} left'.format(rate, _duration((state['total'] - state['done']) / rate))
         elif state['done']:
             text += ': {0:,} so far'.format(state['done'])
         if state['failed']:
             text += ', {0:,} failed'.format(state['failed'])
         return '%s (running %s)' % (text, _duration(elapsed))
+
+    def rate(self):
+        """Requests a second over the last RATE_WINDOW_SECONDS of the phase (None before two samples)."""
+        (first_time, first_done), (last_time, last_done) = self._samples[0], self._samples[-1]
+        if last_time <= first_time:
+            return None
+        return (last_done - first_done) / float(last_time - first_time)
 
     def write(self):
         """Rewrite the file; after a failure (disk full, directory removed) stop trying and keep the error."""

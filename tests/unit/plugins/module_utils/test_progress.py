@@ -110,6 +110,19 @@ def test_listing_pages_of_users_are_counted(tmp_path):
     assert content['message'].startswith('listing users: 1,998 so far')
 
 
+def test_time_left_follows_the_recent_rate_not_the_burst(tmp_path):
+    clock = Clock()
+    progress = ProgressFile(str(tmp_path / 'p.json'), clock=clock)
+    progress.phase('assigning licences', total=5000)
+    clock.now += 1
+    progress.advance(3000)            # the write quota's burst
+    for _second in range(60):         # then 20 a second, paced
+        clock.now += 1
+        progress.advance(20)
+    assert progress.rate() == 20.0
+    assert 'about 40 s left' in progress.message()  # 800 left at 20 a second
+
+
 class FakeModule(object):
     def __init__(self, params):
         self.params = params
