@@ -149,6 +149,18 @@ options:
         and tenant, so more rarely helps.
     type: int
     default: 4
+  progress_file:
+    description:
+      - A file on the controller that the module keeps up to date while it runs, so that a long run can be watched,
+        for example with C(watch -n 2 cat progress.json) in another terminal. One JSON object with the phase
+        (C(listing users) or C(reading users), C(setting usage locations), C(assigning licences), ...), how many of its requests are done and
+        failed, the rate, the time left, and a C(message) line for people; at the end C(state) is C(done) with the
+        summary, or C(failed).
+      - The file is replaced atomically at each update, and holds counts only, never user names or secrets. It is
+        written in check mode too. A path that cannot be written fails the task before anything is sent to Graph.
+      - See the "Watching a long run" section of C(docs/teams_license.md) for AWX and other ways to use it.
+    type: path
+    version_added: 1.1.0
 extends_documentation_fragment:
   - m365.licensing.graph
   - m365.licensing.attributes
@@ -353,6 +365,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.reports._license_re
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import read_group_names
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
+from ansible_collections.m365.licensing.plugins.module_utils.reports._progress import watch_progress
 
 MAX_CONCURRENCY_LIMIT = 16
 WAIT_TIMEOUT_LIMIT = 86400
@@ -376,6 +389,7 @@ def argument_spec():
         max_concurrency=dict(type='int', default=4),
         remove_direct_if_inherited=dict(type='bool', default=False),
         release_numbers=dict(type='bool', default=False),
+        progress_file=dict(type='path'),
     )
 
 
@@ -457,7 +471,7 @@ def main():
     except InputError as error:
         report.fail_before_writes([str(error)])
     report.expect_users([request.user for request in requests])
-    client = module.client(max_concurrency=params['max_concurrency'])
+    client = watch_progress(module, module.client(max_concurrency=params['max_concurrency']))
     resolver = LicenseResolver(read_tenant(module, report, client))
     try:
         specs = user_specs(requests, resolver, params['exact_scope'], params['move_calling_plan_users'])

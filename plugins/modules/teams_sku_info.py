@@ -15,6 +15,10 @@ description:
     for each, its names, Teams aliases, seat counts and service plans.
   - Use it to see how many Teams Phone, Calling Plan or Audio Conferencing seats are left before a bulk assignment,
     or to find the name to give M(m365.licensing.teams_license).
+  - Each licence's seats come with a one-line RV(skus[].seats_summary) that names what the counts mean, so that
+    Communications Credits (which Graph reports with a 10,000,000-unit sentinel) read as unlimited, and a
+    subscription in its grace period, suspended or cancelled (C(capabilityStatus) V(Warning), V(Suspended),
+    V(LockedOut)) reads as such instead of as C(0 of 0 seats left).
   - Needs the Graph application permission C(LicenseAssignment.Read.All) (or a higher one such as C(Directory.Read.All)).
 author:
   - m365.licensing contributors (@m365-licensing)
@@ -52,6 +56,15 @@ EXAMPLES = r'''
     that:
       - (teams_skus.skus | selectattr('sku_part_number', 'equalto', 'MCOEV') | first).available >= 25
     fail_msg: Buy more Teams Phone Standard licences before onboarding the new team
+
+- name: Fail early when a licence cannot take new assignments
+  ansible.builtin.assert:
+    that: item.assignable
+    fail_msg: "{{ item.sku_part_number }}: {{ item.seats_summary }}"
+    quiet: true
+  loop: "{{ teams_skus.skus | selectattr('sku_part_number', 'in', ['MCOEV', 'MCOPSTN1']) }}"
+  loop_control:
+    label: "{{ item.sku_part_number }}"
 
 - name: Read two licences by alias, with credentials from AZURE_* environment variables
   m365.licensing.teams_sku_info:
@@ -103,9 +116,29 @@ skus:
       type: str
       sample: phone_system
     capability_status:
-      description: C(Enabled), C(Warning), C(Suspended), C(Deleted) or C(LockedOut).
+      description:
+        - The subscription's state (C(capabilityStatus)) - C(Enabled); C(Warning) (expired, in its grace period, assigned
+          seats still work); C(Suspended) (no seat can be assigned, can be reactivated); C(LockedOut) (cancelled) or C(Deleted).
       type: str
       sample: Enabled
+    unlimited:
+      description:
+        - Whether Graph reports the licence with its no-limit sentinel (10,000,000 or more enabled units, as for
+          Communications Credits) rather than a number of seats bought. RV(skus[].available) is then not a seat count.
+      type: bool
+      sample: false
+    assignable:
+      description:
+        - Whether a new assignment can take a seat now - the subscription is C(Enabled) or C(Warning) and a seat is
+          left (or the licence is RV(skus[].unlimited)).
+      type: bool
+      sample: true
+    seats_summary:
+      description:
+        - One line for people - seats left of enabled and assigned (or unlimited), units in the grace period, suspended
+          or locked out, and, for any state other than C(Enabled), the state named first with what it means.
+      type: str
+      sample: 8 of 10 seats left, 2 assigned
     applies_to:
       description: C(User) for licences assigned to users, C(Company) for tenant-wide ones.
       type: str
@@ -165,30 +198,25 @@ skus:
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.graph._module import GraphModule
 from ansible_collections.m365.licensing.plugins.module_utils.licensing import _sku_catalog as catalog
+from ansible_collections.m365.licensing.plugins.module_utils.licensing._seats import seat_state
 
 
 def describe_sku(sku):
     """One subscribedSku from Graph, in the snake_case shape this module returns."""
-    prepaid = sku.get('prepaidUnits') or {}
-    enabled = prepaid.get('enabled') or 0
-    consumed = sku.get('consumedUnits') or 0
-    return dict(
+    described = dict(
         sku_id=sku['skuId'],
         sku_part_number=sku.get('skuPartNumber'),
         product_name=catalog.product_name(sku['skuId'], sku.get('skuPartNumber')),
         aliases=catalog.sku_aliases(sku['skuId'], sku.get('skuPartNumber')),
         category=catalog.teams_category(sku),
-        capability_status=sku.get('capabilityStatus'),
         applies_to=sku.get('appliesTo'),
-        enabled=enabled,
-        consumed=consumed,
-        available=max(enabled - consumed, 0),
-        warning=prepaid.get('warning') or 0,
-        suspended=prepaid.get('suspended') or 0,
-        locked_out=prepaid.get('lockedOut') or 0,
         subscription_ids=list(sku.get('subscriptionIds') or []),
         service_plans=[describe_service_plan(plan) for plan in sku.get('servicePlans') or []],
     )
+    # capability_status, enabled, consumed, available, warning, suspended, locked_out, unlimited,
+    # assignable, seats_summary.
+    described.update(seat_state(sku))
+    return described
 
 
 def describe_service_plan(plan):

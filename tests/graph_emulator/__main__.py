@@ -18,6 +18,24 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+
+def require_libraries():
+    """Started with a Python that lacks PyJWT, cryptography or PyYAML (the system python3, say): say how to run it."""
+    missing = []
+    for module, package in (('jwt', 'PyJWT'), ('cryptography', 'cryptography'), ('yaml', 'PyYAML')):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        sys.exit('graph emulator: this Python (%s) lacks %s. Run the emulator from the project\'s venv:\n'
+                 '  make emulator                                (creates .venv if needed, prints the playbook settings)\n'
+                 '  .venv/bin/python tests/graph_emulator ...    (once .venv exists: make venv-demo)'
+                 % (sys.executable, ', '.join(missing)))
+
+
+require_libraries()
+
 from graph_emulator.batch import BatchProcessor
 from graph_emulator.certs import create_certificates
 from graph_emulator.config import KnobError, KnobStore, build_parser, knobs_from_args

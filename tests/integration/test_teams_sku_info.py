@@ -39,6 +39,11 @@ def test_lists_every_sku_with_the_seats_graph_reports(fresh_emulator, run_playbo
     assert phone['category'] == 'phone_system'
     assert phone['service_plans'][0]['service_plan_name'] == 'MCOEV'
     assert returned['MCOPSTNC']['available'] >= 9000000  # Graph's sentinel for Communications Credits
+    assert returned['MCOPSTNC']['unlimited'] is True and returned['MCOEV']['unlimited'] is False
+    # contoso's E1 is suspended with 2 users holding it (tenants/contoso.yml).
+    assert returned['STANDARDPACK']['capability_status'] == 'Suspended'
+    assert returned['STANDARDPACK']['assignable'] is False
+    assert returned['STANDARDPACK']['seats_summary'].startswith('SUSPENDED')
 
 
 def test_skus_filter_accepts_every_reference_form(fresh_emulator, run_playbook):

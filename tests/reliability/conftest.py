@@ -34,4 +34,6 @@ def reliability_collections(tmp_path_factory):
 @pytest.fixture
 def runner(reliability_collections, tmp_path):
     """PlaybookRunner for this test: runs tests/reliability/playbooks/*.yml against the collection copy."""
-    return PlaybookRunner(reliability_collections, tmp_path)
+    runner = PlaybookRunner(reliability_collections, tmp_path)
+    yield runner
+    runner.close()

@@ -12,6 +12,7 @@ fixture's guard.
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,6 +155,21 @@ class PlaybookRunner(object):
         self.collections_dir = collections_dir
         self.work_dir = str(work_dir)
         self.count = 0
+        self.short_links = None
+
+    def short_temporary_dir(self, name, target):
+        """A short path to target for TMPDIR: ansible-core 2.21's controller opens a Unix socket under
+        TMPDIR, and a socket path longer than 107 bytes fails ("Local RPC server did not start").
+        pytest's sandbox paths are longer; the link keeps the files inside the sandbox."""
+        if self.short_links is None:
+            self.short_links = tempfile.mkdtemp(prefix='m365-rel-')
+        link = os.path.join(self.short_links, name)
+        os.symlink(target, link)
+        return link
+
+    def close(self):
+        if self.short_links is not None:
+            shutil.rmtree(self.short_links, ignore_errors=True)
 
     def _prepare(self, playbook, extra_vars, check, diff, verbosity, env):
         self.count += 1
@@ -179,7 +195,7 @@ class PlaybookRunner(object):
             ANSIBLE_HOME=os.path.join(sandbox, 'ansible-home'),
             ANSIBLE_LOCAL_TEMP=os.path.join(sandbox, 'local-tmp'),
             ANSIBLE_REMOTE_TEMP=os.path.join(sandbox, 'remote-tmp'),
-            TMPDIR=os.path.join(sandbox, 'tmp'),
+            TMPDIR=self.short_temporary_dir(name, os.path.join(sandbox, 'tmp')),
             RESULT_RECORDER_FILE=results_file,
         )
         run_env.update(env or {})
