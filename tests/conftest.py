@@ -10,6 +10,7 @@ named "licensing" to the repository root and put its parent on sys.path.
 The graph_emulator package (tests/graph_emulator) is made importable too.
 """
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -26,7 +27,10 @@ def _is_nested(root):
 def _collections_root():
     if _is_nested(REPO_ROOT):
         return os.path.dirname(os.path.dirname(os.path.dirname(REPO_ROOT)))
-    base = os.path.join(tempfile.gettempdir(), 'm365-licensing-pytest-%d' % os.getuid())
+    # One directory per checkout: worktrees of one user share /tmp, and a shared link would make one
+    # checkout's tests import another checkout's code whenever both run at once.
+    checkout = hashlib.sha1(REPO_ROOT.encode('utf-8')).hexdigest()[:10]
+    base = os.path.join(tempfile.gettempdir(), 'm365-licensing-pytest-%d-%s' % (os.getuid(), checkout))
     namespace_dir = os.path.join(base, 'ansible_collections', 'm365')
     link = os.path.join(namespace_dir, 'licensing')
     os.makedirs(namespace_dir, exist_ok=True)
