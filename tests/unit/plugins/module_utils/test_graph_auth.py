@@ -581,7 +581,7 @@ class StubHandler(http.server.BaseHTTPRequestHandler):
             self._reply(200, {'authorization_endpoint': base + '/oauth2/v2.0/authorize',
                               'token_endpoint': base + '/oauth2/v2.0/token', 'issuer': base + '/v2.0'})
         elif self.path == '/v1.0/subscribedSkus' and self.headers.get('Authorization') == 'Bearer stub-token':
-            self._reply(200, {'value': [{'skuPartNumber': 'MCOEV'}]})
+            self._reply(200, {'value': [{'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'skuPartNumber': 'MCOEV'}]})
         else:
             self._reply(404, {'error': {'code': 'NotFound', 'message': self.path}})
 
@@ -616,7 +616,7 @@ def test_real_msal_over_https_with_ca_path_despite_requests_ca_bundle(https_stub
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', requests.certs.where())
     client = GraphClient(tenant_id='contoso', client_id=CLIENT_ID, client_secret=SECRET,
                          authority_url=url, graph_url=url, ca_path=ca_path, timeout=5)
-    assert client.get_paged('/subscribedSkus') == [{'skuPartNumber': 'MCOEV'}]
+    assert client.get_paged('/subscribedSkus') == [{'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'skuPartNumber': 'MCOEV'}]
     client.close()
 
 

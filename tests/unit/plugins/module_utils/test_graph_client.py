@@ -291,12 +291,12 @@ def test_success_bodies_and_no_content():
 
 def test_get_paged_follows_next_links():
     session = FakeSession([
-        FakeResponse(200, {'value': [{'n': 1}, {'n': 2}], '@odata.nextLink': GRAPH + '/users?$skiptoken=a'}),
-        FakeResponse(200, {'value': [{'n': 3}], '@odata.nextLink': GRAPH + '/users?$skiptoken=b'}),
-        FakeResponse(200, {'value': [{'n': 4}]}),
+        FakeResponse(200, {'value': [{'id': 'u1'}, {'id': 'u2'}], '@odata.nextLink': GRAPH + '/users?$skiptoken=a'}),
+        FakeResponse(200, {'value': [{'id': 'u3'}], '@odata.nextLink': GRAPH + '/users?$skiptoken=b'}),
+        FakeResponse(200, {'value': [{'id': 'u4'}]}),
     ])
     client = make_client(session)
-    assert client.get_paged('/users', params={'$top': '2'}) == [{'n': 1}, {'n': 2}, {'n': 3}, {'n': 4}]
+    assert client.get_paged('/users', params={'$top': '2'}) == [{'id': 'u1'}, {'id': 'u2'}, {'id': 'u3'}, {'id': 'u4'}]
     expected_urls = [GRAPH + '/users', GRAPH + '/users?$skiptoken=a', GRAPH + '/users?$skiptoken=b']
     assert [call['url'] for call in session.calls] == expected_urls
     assert session.calls[0]['params'] == {'$top': '2'}
@@ -304,7 +304,7 @@ def test_get_paged_follows_next_links():
 
 
 def test_next_link_to_another_host_never_gets_the_token():
-    session = FakeSession([FakeResponse(200, {'value': [{'n': 1}], '@odata.nextLink': 'https://evil.example/users'})])
+    session = FakeSession([FakeResponse(200, {'value': [{'id': 'u1'}], '@odata.nextLink': 'https://evil.example/users'})])
     client = make_client(session)
     with pytest.raises(GraphError, match='refusing to send the Graph token'):
         client.get_paged('/users')

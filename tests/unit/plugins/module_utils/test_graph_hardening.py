@@ -518,3 +518,41 @@ def test_the_declared_msal_floor_is_the_version_the_code_is_tested_with():
     with open(os.path.join(ROOT, 'plugins', 'doc_fragments', 'graph.py')) as handle:
         documented = re.search(r'- msal >= ([\d.]+)', handle.read()).group(1)
     assert floor == documented == tested
+
+
+# ----- class 5 in the readers: a well-formed object that lacks what the modules rely on -----
+
+@pytest.mark.parametrize('sku, words', [
+    ({'skuPartNumber': 'MCOEV'}, 'a subscribedSku without a skuId'),
+    ({'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'consumedUnits': 'ten'}, 'without a whole number of consumedUnits'),
+    ({'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'servicePlans': 'MCOEV'}, 'without a servicePlans list'),
+    ({'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'prepaidUnits': None}, 'without a prepaidUnits object'),
+])
+def test_a_subscribed_sku_without_what_the_planner_needs_is_malformed_not_zero_seats(sku, words):
+    client = make_client(FakeSession([FakeResponse(200, {'value': [sku]})]))
+    with pytest.raises(GraphError) as caught:
+        client.get_paged('/subscribedSkus')
+    assert 'malformed answer to GET /subscribedSkus: %s' % words in str(caught.value) or words in str(caught.value)
+
+
+@pytest.mark.parametrize('user, words', [
+    ({'userPrincipalName': 'a@b.example'}, 'a user without an id'),
+    ({'id': 'u1', 'assignedLicenses': 'ENTERPRISEPACK'}, 'without an assignedLicenses list of objects'),
+    ({'id': 'u1', 'assignedLicenses': [{'disabledPlans': []}]}, 'without a skuId in every assignedLicenses entry'),
+    ({'id': 'u1', 'licenseAssignmentStates': [None]}, 'without an licenseAssignmentStates list'),
+])
+def test_a_batched_user_read_without_its_licensing_shape_is_an_error_for_that_user(user, words):
+    from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import read_users
+    service = ItemScripts({'0': [(200, {'request-id': 'user-read'}, user)]})
+    result = read_users(make_client(FakeSession(handler=service)), ['a@b.example'])
+    assert result.current('a@b.example') is None
+    error = result.error('a@b.example')
+    assert error is not None and words in str(error) and 'request-id user-read' in str(error)
+
+
+def test_a_listing_page_without_its_list_is_an_error_not_nobody_exists():
+    from ansible_collections.m365.licensing.plugins.module_utils.directory import _user_reads
+    references = ['user%d@b.example' % number for number in range(_user_reads.LISTING_THRESHOLD)]
+    client = make_client(FakeSession([FakeResponse(200, {'@odata.context': 'x'})]))
+    with pytest.raises(GraphError, match='malformed answer to GET /users: expected a page'):
+        _user_reads.read_users(client, references)
