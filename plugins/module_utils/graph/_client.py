@@ -36,6 +36,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import (
     AuthenticationError, ConfigurationError, GraphError, NotAttemptedError, check_credential, redact)
 from ansible_collections.m365.licensing.plugins.module_utils.graph import _options
+from ansible_collections.m365.licensing.plugins.module_utils.graph._shapes import COLLECTION_ITEMS
 from ansible_collections.m365.licensing.plugins.module_utils.graph._auth import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -210,6 +211,21 @@ def item_answer(item, response):
         error.code = MALFORMED_ITEM
         return BatchResponse(status, headers, body, envelope_error=error)
     return BatchResponse(status, headers, body)
+
+
+def page_values(page, path):
+    """The items of one page of a collection, each checked against the resource's shape (_shapes)."""
+    values = page.get('value') if isinstance(page, dict) else None
+    if not isinstance(values, list) or not all(isinstance(value, dict) for value in values):
+        raise GraphError('malformed answer to %s: expected a page with a "value" list of objects, got %s'
+                         % (describe_request('GET', path), _trim(json.dumps(page))), code='MalformedResponse')
+    kind, problem_of = COLLECTION_ITEMS.get(describe_request('GET', path).split(' ', 1)[1], (None, None))
+    for value in values if problem_of else ():
+        problem = problem_of(value)
+        if problem:
+            raise GraphError('malformed answer to %s: a %s without %s: %s' % (describe_request('GET', path), kind, problem,
+                                                                            _trim(json.dumps(value))), code='MalformedResponse')
+    return values
 
 
 class BatchResponse(collections.namedtuple('BatchResponse', ['status', 'headers', 'body', 'envelope_error'])):
@@ -549,11 +565,7 @@ class GraphClient:
 
     @staticmethod
     def _page_values(page, path):
-        values = page.get('value') if isinstance(page, dict) else None
-        if not isinstance(values, list) or not all(isinstance(value, dict) for value in values):
-            raise GraphError('malformed answer to %s: expected a page with a "value" list of objects, got %s'
-                             % (describe_request('GET', path), _trim(json.dumps(page))), code='MalformedResponse')
-        return values
+        return page_values(page, path)
 
     # ----- $batch -----
 
