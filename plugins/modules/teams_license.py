@@ -213,7 +213,10 @@ users:
       type: str
       sample: 87d349ed-44d7-43e1-9a83-5f2406dee5bd
     status:
-      description: V(changed), V(unchanged) or V(failed). In check mode, V(changed) means a change would be made.
+      description:
+        - V(changed), V(unchanged) or V(failed). In check mode, V(changed) means a change would be made.
+        - V(not_attempted) when the run stopped before writing to this user (a refusal no retry can fix, such as a missing
+          permission, or a stop signal); RV(users[].error) says why.
       type: str
       sample: changed
     added:
@@ -346,7 +349,8 @@ def main():
         report.fail_before_writes(run.task_errors)
     if not module.check_mode:
         names = guid_names(resolver.tenant_skus)
-        report.writes_applied = apply_plans(client, run.users, names).applied
+        writes = apply_plans(client, run.users, names)
+        report.writes_applied, report.stop_message = writes.applied, writes.stop_message
         if params['wait']:
             wait_for_provisioning(client, run.users, TEAMS_PLAN_NAMES, params['wait_timeout'], names)
     report.finish()

@@ -441,6 +441,7 @@ class UserPlan:
         self.inherited = []        # [{'sku': part number, 'group': group id}]
         self.warnings = []
         self.error = None
+        self.attempted = True      # False: the run stopped before writing to this user (issue 15)
         self.before = None
         self.after = None
 
@@ -451,7 +452,7 @@ class UserPlan:
     @property
     def status(self):
         if self.error is not None:
-            return 'failed'
+            return 'failed' if self.attempted else 'not_attempted'
         return 'changed' if self.changed else 'unchanged'
 
     def assign_body(self):
@@ -470,6 +471,11 @@ class UserPlan:
         self.added, self.removed, self.plans_changed = [], [], []
         if self.before is not None:
             self.after = copy.deepcopy(self.before)
+
+    def not_attempted(self, reason):
+        """The run stopped before any write to this user: nothing was sent for them (brief's status contract)."""
+        self.fail(reason)
+        self.attempted = False
 
     def report(self):
         """The per-user entry of the module's ``users`` return value."""
