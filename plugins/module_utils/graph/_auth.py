@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError, redact
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError, describe_body, redact
 
 try:
     import msal
@@ -328,13 +328,7 @@ def _is_json(text):
 
 
 def _describe_text(text, secrets):
-    text = text or ''
-    if not text.strip():
-        return 'an empty body'
-    if re.search(r'<\s*(!doctype|html|head|body)\b', text, flags=re.IGNORECASE):
-        return 'an HTML page'
-    shown = re.sub(r'\s+', ' ', text).strip()
-    return redact(shown[:200] + ('...' if len(shown) > 200 else ''), secrets)
+    return describe_body(text, secrets)
 
 
 def entra_side_failure(url, response, attempts, secrets=()):

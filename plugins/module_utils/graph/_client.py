@@ -34,7 +34,7 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import
     BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer, Stop, describe_request)
 from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header as _header
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import (
-    AuthenticationError, ConfigurationError, GraphError, NotAttemptedError, check_credential, redact)
+    AuthenticationError, ConfigurationError, GraphError, NotAttemptedError, check_credential, describe_body, redact)
 from ansible_collections.m365.licensing.plugins.module_utils.graph import _options
 from ansible_collections.m365.licensing.plugins.module_utils.graph._shapes import COLLECTION_ITEMS
 from ansible_collections.m365.licensing.plugins.module_utils.graph._auth import (
@@ -163,7 +163,7 @@ def _parse_body(text):
 
 def malformed_answer(status, headers, text, what, expected='a JSON object'):
     """GraphError for a success status whose body is not what Graph sends: never read as "absent"."""
-    shown = _trim(text) if text and text.strip() else 'an empty body'
+    shown = describe_body(text, limit=ERROR_TEXT_LIMIT)
     return GraphError('malformed answer to %s: expected %s, got %s' % (what, expected, shown), status=status,
                       code='MalformedResponse', request_id=_header(headers, 'request-id'))
 

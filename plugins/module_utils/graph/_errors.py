@@ -146,6 +146,17 @@ def _merge(spans):
     return merged
 
 
+def describe_body(text, secrets=(), limit=200):
+    """A short description of an answer's body for a message: 'an empty body', 'an HTML page', or its text, cut."""
+    text = text or ''
+    if not text.strip():
+        return 'an empty body'
+    if re.search(r'<\s*(!doctype|html|head|body)\b', text, flags=re.IGNORECASE):
+        return 'an HTML page'
+    shown = re.sub(r'\s+', ' ', text).strip()
+    return redact(shown[:limit] + ('...' if len(shown) > limit else ''), secrets)
+
+
 def check_credential(option, value, password=False):
     """Refuse a credential holding whitespace or control characters, before any request, without echoing it.
 
