@@ -441,7 +441,7 @@ class UserPlan:
         self.inherited = []        # [{'sku': part number, 'group': group id}]
         self.warnings = []
         self.error = None
-        self.attempted = True      # False: the run stopped before writing to this user (issue 15)
+        self.not_attempted = False  # the run stopped before writing to this user (same API as issue 10's)
         self.before = None
         self.after = None
 
@@ -451,8 +451,10 @@ class UserPlan:
 
     @property
     def status(self):
+        if self.not_attempted:
+            return 'not_attempted'
         if self.error is not None:
-            return 'failed' if self.attempted else 'not_attempted'
+            return 'failed'
         return 'changed' if self.changed else 'unchanged'
 
     def assign_body(self):
@@ -472,10 +474,10 @@ class UserPlan:
         if self.before is not None:
             self.after = copy.deepcopy(self.before)
 
-    def not_attempted(self, reason):
+    def mark_not_attempted(self, reason):
         """The run stopped before any write to this user: nothing was sent for them (brief's status contract)."""
         self.fail(reason)
-        self.attempted = False
+        self.not_attempted = True
 
     def report(self):
         """The per-user entry of the module's ``users`` return value."""

@@ -156,7 +156,7 @@ def _skip(plan, response, patched=()):
     if plan.id in patched:
         plan.fail('user %s: usage location set, but the licences were not sent: %s' % (plan.upn, reason))
     else:
-        plan.not_attempted('user %s: nothing was written: %s' % (plan.upn, reason))
+        plan.mark_not_attempted('user %s: nothing was written: %s' % (plan.upn, reason))
 
 
 def _patch_usage_locations(client, plans, counter):
