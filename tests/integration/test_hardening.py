@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -35,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 # pylint: disable=wrong-import-position
 from reliability_support import (CLIENT_ID, CLIENT_SECRET, PLAYBOOK, PlaybookRunner, RecordingEmulator,  # noqa: E402
-                                 connection_vars, emulator_args, fetch_token, find_leaks, licences_by_user, run_texts, task_result,
+                                 connection_vars, emulator_args, find_leaks, licences_by_user, run_texts, task_result,
                                  usage_locations, wait_until)
 from test_bad_input import READER_ID, READER_SECRET, SECRETS  # noqa: E402
 
@@ -355,3 +354,80 @@ def test_a_stop_in_the_middle_of_the_writes_stops_them(name, stop, big_tenant, r
     after = licences_by_user(big_tenant.state())
     half = [user for user in users if after[user.lower()] not in (before[user.lower()], DESIRED)]
     assert not half, '%s: users neither before nor after: %s' % (name, half[:5])
+
+
+def module_processes(ancestor):
+    """Pids of the teams_license module processes below ``ancestor`` (Linux /proc)."""
+    found = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % name, 'rb') as handle:
+                words = handle.read().split(b'\0')
+        except OSError:
+            continue
+        if not (words and words[0].endswith(b'python3.11') or b'python' in words[0]) or not any(
+                word.endswith(b'AnsiballZ_teams_license.py') for word in words):
+            continue
+        pid = int(name)
+        while pid > 1:
+            if pid == ancestor:
+                found.append(int(name))
+                break
+            try:
+                with open('/proc/%d/stat' % pid, 'rb') as handle:
+                    pid = int(handle.read().rsplit(b')', 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                break
+    return found
+
+
+def test_sigterm_to_the_module_reports_every_user_and_the_ones_not_attempted(big_tenant, runner):
+    big_tenant.reset()
+    state = big_tenant.state()
+    users = sorted(user['userPrincipalName'] for user in state['users'])[:STOP_USERS]
+    extra = dict(connection_vars(big_tenant), users=users, max_concurrency=4, **SCENARIO)
+    running = runner.start(PLAYBOOK, extra_vars=extra)
+    wait_until(lambda: big_tenant.stats()['writes'] > 0, timeout=120, what='the first write')
+    for pid in module_processes(running.process.pid):
+        os.kill(pid, signal.SIGTERM)
+    run = running.wait(timeout=120)
+    result = task_result(run)
+    assert run.rc != 0
+    statuses = collections.Counter(entry['status'] for entry in result['users'])
+    assert sum(statuses.values()) == len(users), statuses
+    assert statuses['not_attempted'] > 0, statuses
+    assert result['msg'].startswith('the run was stopped by SIGTERM: the writes already sent finished and nothing more was sent;'
+                                    ' %d user(s) not attempted' % statuses['not_attempted']), result['msg']
+    skipped = [entry for entry in result['users'] if entry['status'] == 'not_attempted']
+    assert all('the run was stopped by SIGTERM' in entry['error'] for entry in skipped)
+    after, before = licences_by_user(big_tenant.state()), licences_by_user(state)
+    assert all(after[entry['user'].lower()] == before[entry['user'].lower()] for entry in skipped), 'a user not attempted was written'
+    at_exit = big_tenant.stats()['writes']
+    time.sleep(QUIET_SECONDS)
+    assert big_tenant.stats()['writes'] == at_exit, 'writes went on after the module reported'
+
+
+def test_a_missing_permission_wastes_one_envelope_and_reports_every_user(big_tenant, runner):
+    big_tenant.reset()
+    state = big_tenant.state()
+    users = sorted(user['userPrincipalName'] for user in state['users'])[:STOP_USERS]
+    extra = dict(connection_vars(big_tenant), users=users, max_concurrency=4, m365_client_id=READER_ID,
+                 m365_client_secret=READER_SECRET, **SCENARIO)
+    run = runner.run(PLAYBOOK, extra_vars=extra, verbosity=4)
+    result = task_result(run)
+    stats = big_tenant.stats()
+    statuses = collections.Counter(entry['status'] for entry in result['users'])
+    # One envelope of writes, the first (here the usage-location PATCHes of the users outside the US), then none.
+    assert stats['writes_applied'] == 0 and stats['writes'] == statuses['failed'] <= 20, json.dumps(stats)
+    assert stats['requests']['PATCH /v1.0/users/{id}'] == stats['writes'] and 'POST /v1.0/users/{id}/assignLicense' not in stats['requests']
+    assert sum(statuses.values()) == len(users), statuses
+    assert result['msg'] == ('user %s: setting the usage location refused with HTTP 403 Authorization_RequestDenied (request-id %s):'
+                             ' the app lacks the Graph application permission User.ReadWrite.All: grant it (with admin consent) and'
+                             ' re-run. No further write was sent: %d user(s) not attempted (see users)'
+                             % (result['msg'].split(' ')[1].rstrip(':'), result['msg'].split('request-id ')[1].split(')')[0],
+                                statuses['not_attempted']))
+    assert statuses['not_attempted'] == sum(1 for entry in result['users'] if entry['status'] == 'not_attempted') > 100
+    assert len(result['msg']) < 400
+    assert licences_by_user(big_tenant.state()) == licences_by_user(state)

@@ -281,7 +281,7 @@ class MsalHttpClient:
                 wait = self._retry(attempt, None, started)
                 if wait is None:
                     raise GraphError('%s (gave up after %d attempts)' % (
-                        connection_error(str(url).split('?')[0], exc, self._secrets), attempt)) from None
+                        connection_error(str(url).split('?', maxsplit=1)[0], exc, self._secrets), attempt)) from None
                 self._pause(wait)
                 continue
             if response.status_code in TOKEN_RETRYABLE_STATUSES:
@@ -309,7 +309,7 @@ class MsalHttpClient:
 
 def _endpoint(url):
     """The endpoint without its query (a managed-identity URL carries the resource and client id)."""
-    return 'the Entra endpoint %s' % str(url).split('?')[0]
+    return 'the Entra endpoint %s' % str(url).split('?', maxsplit=1)[0]
 
 
 def _response_header(response, name):

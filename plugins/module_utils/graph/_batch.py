@@ -298,9 +298,9 @@ class BatchRun(object):
         if response.status != 429:
             return response
         item = self.items[index]
+        what = describe_request(item['method'], item['url'])
         error = GraphError('Graph throttled %s and asked to wait %.0f s, more than the retry budget has left (retry_budget'
-                           ' %ss without progress): not retried' % (describe_request(item['method'], item['url']), delay,
-                                                                     self.client.retry_budget),
+                           ' %ss without progress): not retried' % (what, delay, self.client.retry_budget),
                            status=429, code=graph_error_code(response.body) or 'TooManyRequests',
                            request_id=header(response.headers, 'request-id'))
         return self.client.envelope_failure([item['id']], error)[item['id']]

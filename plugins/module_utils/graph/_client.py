@@ -223,8 +223,9 @@ def page_values(page, path):
     for value in values if problem_of else ():
         problem = problem_of(value)
         if problem:
-            raise GraphError('malformed answer to %s: a %s without %s: %s' % (describe_request('GET', path), kind, problem,
-                                                                            _trim(json.dumps(value))), code='MalformedResponse')
+            what = describe_request('GET', path)
+            raise GraphError('malformed answer to %s: a %s without %s: %s' % (what, kind, problem, _trim(json.dumps(value))),
+                             code='MalformedResponse')
     return values
 
 

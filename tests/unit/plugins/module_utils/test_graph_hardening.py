@@ -435,7 +435,12 @@ def test_write_envelopes_go_one_at_a_time_until_a_write_succeeded_then_in_parall
 
 def test_a_stop_lets_the_envelopes_in_flight_finish_and_sends_nothing_more():
     clients = []
-    service = ItemScripts(default=(204, {}, None), on_envelope=lambda count: clients[0].stop.stop_everything('the run was stopped by SIGTERM') if count == 2 else None)
+
+    def stop_after_the_second(count):
+        if count == 2:
+            clients[0].stop.stop_everything('the run was stopped by SIGTERM')
+
+    service = ItemScripts(default=(204, {}, None), on_envelope=stop_after_the_second)
     client = make_client(FakeSession(handler=service), max_concurrency=1)
     clients.append(client)
     results = client.batch(writes(100))
