@@ -513,6 +513,37 @@ def test_the_controller_going_away_stops_the_run():
     assert 'STOPPED: the run was stopped: the controller that started the module went away' in err
 
 
+INTERMEDIATE = r'''
+import subprocess, sys
+child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], stdin=subprocess.DEVNULL)
+sys.stdout.write('%d\n' % child.pid); sys.stdout.flush()
+child.wait()
+'''
+
+
+def test_the_module_losing_its_parent_stops_the_run(tmp_path):
+    """The process between the module and the controller dies (a worker killed): the module is reparented."""
+    import ansible_collections
+    path = [os.path.dirname(os.path.dirname(ansible_collections.__path__[0]))] + sys.path
+    log = tmp_path / 'child.log'
+    child_code = STOP_CHILD % {'path': path}
+    child_code = child_code.replace("sys.stderr.write('STOPPED", "open(%r, 'a').write('STOPPED" % str(log)).replace(
+        "%%s\n' %% stop.everything); sys.stderr.flush()", "%s\n' % stop.everything)")
+    middle = subprocess.Popen([sys.executable, '-c', INTERMEDIATE, child_code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    child_pid = int(middle.stdout.readline())
+    time.sleep(0.5)  # the child has installed its watch
+    middle.kill()
+    middle.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (log.exists() and 'STOPPED' in log.read_text()):
+        time.sleep(0.1)
+    assert 'STOPPED: the run was stopped: the controller that started the module went away' in log.read_text()
+    try:
+        os.kill(child_pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 # ----- class 9: bounds mean what they say: the declared floor is the tested version -----
 
 def test_the_declared_msal_floor_is_the_version_the_code_is_tested_with():
