@@ -8,15 +8,18 @@
 ``$batch`` envelopes with bounded concurrency, follows ``@odata.nextLink`` and
 turns every failure into ``GraphError``. See docs/development.md for the contract.
 
-Retry policy, for single requests and batch items alike:
+Retry policy, for single requests, batch items and token requests alike:
 
-* Retried: HTTP 429, 500, 502, 503, 504, connection errors and timeouts.
+* Retried: HTTP 429, 500, 502, 503, 504, connection errors and timeouts, and a malformed
+  success answer (not a JSON object, or not the shape of the resource) to a read or an envelope.
 * Wait: the ``Retry-After`` header when present (seconds, possibly fractional
-  like ``2.128``, or an HTTP date; graph-facts section 4), otherwise jittered
+  like ``2.128``, or an HTTP date; graph-facts section 4), but at least ``retry_floor(n)``
+  (0.1 s doubling per retry: a "0" repeated is no busy loop), otherwise jittered
   exponential backoff: ``BACKOFF_BASE * 2**n`` seconds capped at ``BACKOFF_CAP``,
   of which a random upper half is kept (so waits never collapse to zero).
-* Bounds: at most ``max_retries`` retries, and never a wait that would end
-  after ``retry_budget`` seconds from the start of the call.
+* Bounds: at most ``max_retries`` retries, and never a wait that would end after
+  ``retry_budget`` seconds from the start of the call: a longer Retry-After fails the
+  call at once, naming what was throttled. A stop (``self.stop``) ends every wait.
 """
 
 from __future__ import absolute_import, division, print_function
