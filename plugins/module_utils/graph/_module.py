@@ -19,7 +19,7 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph import _client as graph_client
 from ansible_collections.m365.licensing.plugins.module_utils.graph import _interrupt
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError, redact
 
 # AWX's built-in "Microsoft Azure Resource Manager" credential injects these names.
 AZURE_CLOUD_NAMES = {
@@ -153,8 +153,12 @@ class GraphModule(AnsibleModule):
 
     def fail_graph(self, error, prefix=None, **result):
         """Fail the task with a GraphError's message and its details (status, code, request id)."""
-        message = str(error) if prefix is None else '%s: %s' % (prefix, error)
-        result.setdefault('error', error.to_dict())
+        # Defence in depth: every form of the run's secrets is masked, whatever text reached here.
+        secrets = [value for value in self.no_log_values if isinstance(value, str)]
+        message = redact(str(error) if prefix is None else '%s: %s' % (prefix, error), secrets)
+        details = error.to_dict()
+        details['message'] = redact(details['message'] or '', secrets) or details['message']
+        result.setdefault('error', details)
         if self._client is not None:
             result.setdefault('requests', self.request_stats())
         self.fail_json(msg=message, **result)
