@@ -291,7 +291,7 @@ users:
         - V(changed), V(unchanged), V(failed) or V(not_attempted). In check mode, V(changed) means a change would be
           made, and a user who would fail is V(failed) with the same message as the real run.
         - V(not_attempted) means the task stopped before writing anything to this user (a task-level refusal such as a
-          seat shortage, or a stop on an error no retry can fix); C(error) says why.
+          seat shortage, a missing permission, or a stop signal); C(error) says why.
         - A V(failed) user may still have had some writes accepted (a usage location set before Graph refused the
           licences, licences written before O(wait) ran out); C(usage_location_set), C(added), C(removed) and
           C(plans_changed) always show what Graph accepted.
@@ -486,7 +486,8 @@ def main():
         report.fail_before_writes(refusals)
     if not module.check_mode:
         names = guid_names(resolver.tenant_skus)
-        report.writes_applied = apply_plans(client, run.users, names).applied
+        writes = apply_plans(client, run.users, names)
+        report.writes_applied, report.stop_message = writes.applied, writes.stop_message
         if params['wait']:
             wait_for_provisioning(client, run.users, TEAMS_PLAN_NAMES, params['wait_timeout'], names)
     report.finish()

@@ -19,8 +19,8 @@ import json
 import uuid
 from urllib.parse import parse_qsl
 
-from .faults import CONNECTION_KINDS, ITEM_KINDS
-from .graph_api import ERROR_JSON, ODATA_JSON, TEXT_BAD_JSON, TEXT_METHOD_NOT_ALLOWED, GraphCall, GraphResult, error_body
+from .faults import CONNECTION_KINDS, HTML_PAGE, ITEM_KINDS, malformed_item_body
+from .graph_api import ERROR_JSON, ODATA_JSON, TEXT_BAD_JSON, TEXT_METHOD_NOT_ALLOWED, GraphCall, GraphResult, error_body, scripted_reply
 from .seeded import SeededRandom
 from .server import Reply
 
@@ -145,6 +145,11 @@ class BatchProcessor:
         self.stats.count_route('%s /v1.0/$batch' % request.method)
         if request.method != 'POST':
             return self.graph.error_reply(request, 405, 'Request_BadRequest', TEXT_METHOD_NOT_ALLOWED)
+        scripted = self.faults.scripted.take('POST /v1.0/$batch')
+        if scripted is not None and not scripted.kind.startswith('malformed:'):
+            self.stats.add('faults')
+            envelope = GraphCall.from_request(request, '/$batch')
+            return scripted_reply(self.graph.render(request, self.graph._scripted_result(envelope, scripted)), scripted.kind)
         # Connection faults hit the envelope; 429/503/504 are drawn per item below.
         fault = self.faults.draw(CONNECTION_KINDS)
         if fault is not None:
@@ -154,6 +159,9 @@ class BatchProcessor:
         reply = self._answer(request)
         if fault is not None:
             reply.delay += self.knobs.slow_seconds
+        if scripted is not None and reply.status == 200:
+            self.stats.add('faults')
+            scripted_reply(reply, scripted.kind)  # every item ran; the envelope's answer is spoilt
         return reply
 
     def _answer(self, request):
@@ -225,4 +233,14 @@ class BatchProcessor:
         response = {'id': item_id, 'status': result.status, 'headers': headers}
         if result.body is not None:
             response['body'] = result.body
+        if result.fault == 'html_503':
+            response['headers']['Content-Type'] = 'text/html'
+            response['body'] = HTML_PAGE
+        elif result.fault and result.fault.startswith('malformed:'):
+            # A scripted fault (faults.py): the item was processed, its answer's body is spoilt.
+            body = malformed_item_body(result.fault.split(':', 1)[1])
+            if body is None and result.fault != 'malformed:null':
+                response.pop('body', None)
+            else:
+                response['body'] = body
         return response

@@ -13,6 +13,8 @@ import copy
 import dataclasses
 import threading
 
+from .faults import parse_script
+
 FAULT_KINDS = ('429', '503', '504', 'reset', 'slow')
 
 
@@ -53,6 +55,9 @@ class Knobs:
     accept_public_scope: bool = False
     # App Service style managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER).
     identity_header: str = 'emulator-identity-header'
+    # Deterministic faults for named requests (faults.py "scripted faults"): malformed 200 bodies,
+    # exact Retry-After values (0, a day), token-endpoint 5xx and HTML pages.
+    fault_script: tuple = ()
 
 
 def _parse_bool(value):
@@ -158,6 +163,7 @@ KNOB_PARSERS = {
     'teams_processing_delay': _parse_non_negative,
     'accept_public_scope': _parse_bool,
     'identity_header': _parse_text,
+    'fault_script': parse_script,
 }
 
 
@@ -184,6 +190,7 @@ class KnobStore:
         with self._lock:
             values = dataclasses.asdict(self._current)
         values['fault_kinds'] = list(values['fault_kinds'])
+        values['fault_script'] = [dict(entry) for entry in values['fault_script']]
         return values
 
     def update(self, changes):

@@ -39,7 +39,7 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from .faults import ALL_KINDS, ENTRA_FAULTS, format_retry_after
+from .faults import ALL_KINDS, ENTRA_FAULTS, HTML_PAGE, exact_retry_after, format_retry_after, malformed_body
 from .server import Reply
 
 CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -216,6 +216,29 @@ class Entra:
     def _guarded(self, request, route, handler, token_endpoint=False):
         """Count the call, maybe inject a fault (token endpoints, only with fault_token), run the handler."""
         self.stats.count_route('%s %s' % (request.method, route.split(' ', 1)[1]))
+        scripted = self.faults.scripted.take('%s %s' % (request.method, request.path))
+        if scripted is not None:
+            self.stats.add('faults')
+            if not scripted.kind.startswith('malformed:'):
+                return self._scripted_reply(request, scripted)
+        reply = self._guarded_drawn(request, handler, token_endpoint)
+        if scripted is not None and reply.status == 200:
+            # A proxy's sign-in page or a cut answer instead of Entra's JSON.
+            form = scripted.kind.split(':', 1)[1]
+            reply.headers = [(name, value) for name, value in reply.headers if name.lower() != 'content-type']
+            reply.headers.append(('Content-Type', 'text/html' if form == 'html' else 'application/json'))
+            reply.body = malformed_body(form)
+        return reply
+
+    def _scripted_reply(self, request, scripted):
+        """Entra's answers to a scripted fault (faults.py); AADSTS90033/90055 wording is UNVERIFIED."""
+        if scripted.kind == 'html_503':
+            return Reply(503, [('Content-Type', 'text/html')], HTML_PAGE.encode('utf-8'))
+        status, error, code, text = ENTRA_FAULTS[scripted.kind]
+        headers = [('Retry-After', exact_retry_after(scripted.retry_after))] if scripted.kind == '429' else []
+        return self._error_reply(request, EntraError(status, error, code, text, headers))
+
+    def _guarded_drawn(self, request, handler, token_endpoint):
         fault = self.faults.draw(ALL_KINDS) if token_endpoint and self.knobs.fault_token else None
         if fault is not None:
             self.stats.add('faults')

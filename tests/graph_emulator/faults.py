@@ -10,6 +10,7 @@ the arrival order, and therefore the assignment, can differ between runs).
 """
 
 import collections
+import threading
 
 from .seeded import SeededRandom
 
@@ -48,6 +49,7 @@ class FaultInjector:
     def __init__(self, knobs, seed=0):
         self._knobs = knobs
         self._random = SeededRandom(seed)
+        self.scripted = ScriptedFaults(knobs)
 
     def reseed(self):
         self._random.reseed()
@@ -75,3 +77,93 @@ class FaultInjector:
 def format_retry_after(seconds):
     """Fractional seconds with millisecond precision, never 0 (a 0 would invite a busy loop)."""
     return '%.3f' % max(seconds, 0.001)
+
+
+# ---- scripted faults: exactly these answers, to exactly the requests they name ----------------
+#
+# The fault_script knob is a list of {"match", "kind", "count", "retry_after"}: the next `count`
+# requests whose "METHOD /path" (no query; $batch items as "GET /v1.0/users/...") contains
+# `match` get `kind`. Unlike fault_rate these are deterministic, so a test can say "the first two
+# answers to /subscribedSkus are HTML" and count the retries. Kinds:
+#
+# - "429": throttled, with exactly `retry_after` (any value, "0" and "86400" included, unscaled):
+#   the client must bound its wait whatever Graph or Entra says (graph-facts §5.1: Retry-After is
+#   the service's word; nothing stops a proxy or a bug from sending 0 or a day).
+# - "503": Graph's 503 JSON, or Entra's AADSTS90033 "transient error" on the token endpoint.
+# - "html_503": a 503 whose body is an HTML page (a gateway answering for Entra or Graph).
+# - "malformed:empty|truncated|html|string|null": the request is processed as usual, then its
+#   200 answer's body is replaced: no body, JSON cut in the middle, an HTML page, a JSON string, or
+#   JSON null (what a proxy, a captive portal or a broken middlebox can hand back; UNVERIFIED for
+#   Graph itself, which is why these are knobs and not defaults).
+
+MALFORMED_FORMS = ('empty', 'truncated', 'html', 'string', 'null')
+SCRIPT_KINDS = ('429', '503', 'html_503') + tuple('malformed:%s' % form for form in MALFORMED_FORMS)
+HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in to continue.</body></html>'
+
+ScriptedFault = collections.namedtuple('ScriptedFault', 'kind retry_after')
+
+
+def parse_script(value):
+    """Validate a fault_script knob value: a list of entries; returns a tuple of normalised dicts."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError('fault_script is a list of {"match", "kind", "count", "retry_after"}')
+    entries = []
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) - set(('match', 'kind', 'count', 'retry_after')):
+            raise ValueError('each fault_script entry is a dict of match, kind, count, retry_after: %r' % (entry,))
+        kind = str(entry.get('kind', ''))
+        if kind not in SCRIPT_KINDS:
+            raise ValueError('unknown fault_script kind %r; choose from %s' % (kind, ', '.join(SCRIPT_KINDS)))
+        count = int(entry.get('count', 1))
+        if count < 1:
+            raise ValueError('fault_script count is at least 1: %r' % (entry,))
+        retry_after = entry.get('retry_after')
+        if retry_after is not None and float(retry_after) < 0:
+            raise ValueError('fault_script retry_after must not be negative: %r' % (entry,))
+        entries.append({'match': str(entry.get('match', '')), 'kind': kind, 'count': count,
+                        'retry_after': None if retry_after is None else float(retry_after)})
+    return tuple(entries)
+
+
+class ScriptedFaults:
+    """Hands out the fault_script's faults in order; re-armed whenever the knob is set again."""
+
+    def __init__(self, knobs):
+        self._knobs = knobs
+        self._lock = threading.Lock()
+        self._source = None
+        self._remaining = []
+
+    def take(self, key):
+        """The ScriptedFault for the request "METHOD /path", or None."""
+        with self._lock:
+            script = self._knobs.fault_script
+            if script is not self._source:
+                self._source = script
+                self._remaining = [dict(entry) for entry in script]
+            for entry in self._remaining:
+                if entry['count'] > 0 and entry['match'] in key:
+                    entry['count'] -= 1
+                    return ScriptedFault(entry['kind'], entry['retry_after'])
+        return None
+
+
+def exact_retry_after(seconds):
+    """A scripted Retry-After as given: '0' stays 0, a day stays a day (the client must cope)."""
+    return ('%.3f' % seconds).rstrip('0').rstrip('.') if seconds is not None else '1'
+
+
+def malformed_body(form):
+    """The bytes of a malformed 200 answer's body, by form."""
+    return {
+        'empty': b'',
+        'truncated': b'{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus", "value": [{"skuId": "',
+        'html': HTML_PAGE.encode('utf-8'),
+        'string': b'"ok"',
+        'null': b'null',
+    }[form]
+
+
+def malformed_item_body(form):
+    """What stands for a malformed body inside a $batch item (a JSON value; "empty" drops the body)."""
+    return {'empty': None, 'truncated': '{"value": [{"skuId": "', 'html': HTML_PAGE, 'string': 'ok', 'null': None}[form]

@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote
 
 from .directory_queries import DirectoryQueries
 from . import phone_numbers as phone
-from .faults import ALL_KINDS, GRAPH_FAULTS, format_retry_after
+from .faults import ALL_KINDS, GRAPH_FAULTS, HTML_PAGE, Fault, exact_retry_after, format_retry_after, malformed_body
 from .group_licensing_api import ROLES_WRITE_MEMBERS, GroupLicensingApi
 from .server import Reply, encode_json
 from .tenant import GraphApiError
@@ -163,6 +163,21 @@ def key_segments(segments):
     return split
 
 
+def scripted_reply(reply, fault):
+    """Spoil a rendered reply as a scripted fault says (faults.py): an HTML 503, or a malformed 200 body."""
+    if fault == 'html_503':
+        reply.headers = [(name, value) for name, value in reply.headers if name.lower() != 'content-type']
+        reply.headers.append(('Content-Type', 'text/html'))
+        reply.body = HTML_PAGE.encode('utf-8')
+    elif fault and fault.startswith('malformed:'):
+        form = fault.split(':', 1)[1]
+        if form == 'html':
+            reply.headers = [(name, value) for name, value in reply.headers if name.lower() != 'content-type']
+            reply.headers.append(('Content-Type', 'text/html'))
+        reply.body = malformed_body(form)
+    return reply
+
+
 class GraphResult:
     """Status, extra headers, JSON body (None for no body), resource-unit cost, and a connection fault if any."""
 
@@ -225,6 +240,7 @@ class GraphApi(DirectoryQueries, GroupLicensingApi):
         if result.fault == 'reset':
             return Reply.connection_reset()
         reply = self.render(request, result)
+        scripted_reply(reply, result.fault)
         if result.fault == 'slow':
             reply.delay += self.knobs.slow_seconds
         return reply
@@ -299,6 +315,26 @@ class GraphApi(DirectoryQueries, GroupLicensingApi):
         return result
 
     def _evaluate(self, call, route, ids, route_error, fault_kinds):
+        scripted = self.faults.scripted.take('%s /v1.0%s' % (call.method, call.path))
+        if scripted is not None:
+            self.stats.add('faults')
+            if not scripted.kind.startswith('malformed:'):
+                return self._scripted_result(call, scripted)
+        result = self._evaluate_drawn(call, route, ids, route_error, fault_kinds)
+        if scripted is not None and result.ok:
+            result.fault = scripted.kind  # processed as usual; the answer's body is spoilt on the way out
+        return result
+
+    def _scripted_result(self, call, scripted):
+        if scripted.kind == '429':
+            headers = [('Retry-After', exact_retry_after(scripted.retry_after))]
+            return self._error(call, 429, 'TooManyRequests', 'Please retry again later.', headers, inner=TOO_MANY_REQUESTS_INNER)
+        result = self._fault_result(call, Fault('503', None))
+        if scripted.kind == 'html_503':
+            result.fault = 'html_503'
+        return result
+
+    def _evaluate_drawn(self, call, route, ids, route_error, fault_kinds):
         fault = self.faults.draw(fault_kinds)
         if fault is not None:
             self.stats.add('faults')

@@ -28,10 +28,12 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'reliability'))
 
 # pylint: disable=wrong-import-position
-from reliability_support import (PLAYBOOK, RELIABILITY_DIR, PlaybookRunner, RecordingEmulator, certificate_files,  # noqa: E402
+from reliability_support import (CLIENT_ID, CLIENT_SECRET, PLAYBOOK, RELIABILITY_DIR, PlaybookRunner, RecordingEmulator,  # noqa: E402
+                                 certificate_files,
                                  connection_vars, emulator_args, fetch_token, find_leaks, read_log_file, run_texts, task_result)
 from playbook_harness import PLAYBOOKS_DIR  # noqa: E402
 from test_bad_input import CASES, CERTIFICATE_CLIENT_ID, CERTIFICATE_PASSWORD, SECRETS, Context  # noqa: E402
+from test_hardening import secret_forms  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -71,11 +73,12 @@ def all_secrets(emulator, *more):
 
 
 def leaks(run, emulator, *more):
+    """Every form of every secret (raw, trimmed, escaped, JSON-escaped, URL-encoded, cut) found anywhere."""
     texts = run_texts(run)
     texts['emulator log'] = json.dumps(emulator.log())
     with open(emulator.log_file, encoding='utf-8') as handle:
         texts['emulator log file'] = handle.read()
-    return find_leaks(texts, all_secrets(emulator, *more))
+    return find_leaks(texts, secret_forms(all_secrets(emulator, *more)))
 
 
 def test_the_search_finds_a_token_planted_in_the_output_and_in_a_file(contoso, runner):
@@ -157,3 +160,53 @@ def test_teams_sku_info_through_the_failure_cases_leaks_nothing(row, contoso, ce
     assert run.results, run
     given = [extra['m365_access_token']] if 'm365_access_token' in extra else []
     assert not leaks(run, contoso, *given)
+
+
+# ---- issue 15, class 1: a credential with whitespace or control characters is refused before any request, unshown
+
+def with_given_token(suffix):
+    return lambda context: dict(m365_access_token=context.given_token[:20] + suffix[0] + context.given_token[20:] if suffix[1]
+                                else context.given_token + suffix[0], m365_client_secret=None)
+
+
+MANGLED_CREDENTIALS = [
+    ('access token ending in a newline (a YAML | block)', with_given_token(('\n', False)), 'access_token', 'a newline at its end', {}),
+    ('access token ending in CRLF (a Windows file lookup)', with_given_token(('\r\n', False)), 'access_token', 'a newline at its end', {}),
+    ('access token with a space inside', with_given_token((' ', True)), 'access_token', 'whitespace inside', {}),
+    ('access token with a tab inside', with_given_token(('\t', True)), 'access_token', 'whitespace inside', {}),
+    ('access token with a unicode line separator inside', with_given_token(('\u2028', True)), 'access_token', 'inside', {}),
+    ('client secret ending in a newline', lambda context: dict(m365_client_secret=CLIENT_SECRET + '\n'), 'client_secret',
+     'a newline at its end', {}),
+    ('client secret with a tab inside', lambda context: dict(m365_client_secret=CLIENT_SECRET[:8] + '\t' + CLIENT_SECRET[8:]),
+     'client_secret', 'whitespace inside', {}),
+    ('client secret from the environment ending in a newline',
+     lambda context: dict(m365_client_secret=None, m365_client_id=None, m365_tenant_id=None), 'client_secret', 'a newline at its end',
+     dict(AZURE_CLIENT_SECRET=CLIENT_SECRET + '\n', AZURE_CLIENT_ID=CLIENT_ID, AZURE_TENANT='contoso.onmicrosoft.com')),
+    ('certificate password ending in a newline',
+     lambda context: dict(certificate_connection(context.certificates, 'pfx'), m365_client_certificate_password=CERTIFICATE_PASSWORD + '\n'),
+     'client_certificate_password', 'a newline at its end', {}),
+]
+
+
+@pytest.mark.parametrize('name, connection, option, words, env', MANGLED_CREDENTIALS, ids=[entry[0] for entry in MANGLED_CREDENTIALS])
+def test_a_mangled_credential_is_refused_before_any_request_and_shown_in_no_form(name, connection, option, words, env, contoso, certificates,
+                                                                                 runner):
+    contoso.reset(config=True)
+    context = Context(contoso, certificates)
+    context.given_token = fetch_token(contoso)
+    contoso.reset()
+    extra = connection_vars(contoso)
+    for key, value in context.resolve(connection).items():
+        extra[key] = value
+        if value is None:
+            del extra[key]
+    extra.update(users=STAFF[:2], licenses=['phone_system'])
+    run = runner.run(PLAYBOOK, extra_vars=extra, env=env, verbosity=4)
+    assert run.rc != 0, run
+    message = task_result(run)['msg']
+    assert message.startswith('%s holds ' % option) and words in message and 'the value is not shown' in message, message
+    stats = contoso.stats()
+    assert (stats['requests_total'], stats['writes'], stats['tokens_issued']) == (0, 0, 0), json.dumps(stats)
+    given = [value for key, value in list(extra.items()) + list(env.items())
+             if any(word in key.lower() for word in ('secret', 'token', 'password')) and isinstance(value, str)]
+    assert not leaks(run, contoso, context.given_token, *given)

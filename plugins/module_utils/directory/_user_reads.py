@@ -22,8 +22,10 @@ __metaclass__ = type
 
 from urllib.parse import quote
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT, page_values
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._shapes import user_problem
 
 USER_SELECT = 'id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates'
 LISTING_PAGE_SIZE = 999
@@ -144,7 +146,8 @@ def _read_by_listing(client, wanted, result, select=USER_SELECT):
     while url and result.listing_pages < page_budget:
         page = client.get(url, params=params)
         result.listing_pages += 1
-        for user in page.get('value') or []:
+        # A page without its list is an error, never "nobody matched" (issue 15, class 5).
+        for user in page_values(page, '/users'):
             for key in (user.get('id', '').lower(), (user.get('userPrincipalName') or '').lower()):
                 if key in wanted:
                     result.keep(key, user)
@@ -159,7 +162,12 @@ def _read_by_batch(client, references, result, select=USER_SELECT):
     requests = [{'method': 'GET', 'url': '%s?$select=%s' % (user_path(reference), select)} for reference in references]
     for reference, response in zip(references, client.batch(requests)):
         key = reference.lower()
-        if response.ok:
+        problem = user_problem(response.body) if response.ok else None
+        if problem:
+            result.errors[key] = GraphError('malformed answer to GET /users/%s: a user without %s' % (reference, problem),
+                                            status=response.status, code='MalformedResponse',
+                                            request_id=header(response.headers, 'request-id'))
+        elif response.ok:
             result.keep(key, response.body)
         elif response.status == 404:
             result.users[key] = None

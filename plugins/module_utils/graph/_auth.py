@@ -23,11 +23,13 @@ No error raised here ever carries a secret, a certificate password or a token.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import re
 import threading
+import time
 import traceback
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError, redact
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, GraphError, describe_body, redact
 
 try:
     import msal
@@ -208,8 +210,9 @@ def load_client_certificate(path, password=None):
 
     We give msal ``private_key`` (unencrypted PEM, decrypted here so msal never
     sees the password), ``thumbprint`` (SHA-1 hex) and ``public_certificate``
-    (PEM). This one shape works from the msal>=1.31 floor to 1.39: 1.31 needs
-    an explicit thumbprint (it signs RS256 with x5t), and 1.35+ still honours an
+    (PEM). The declared floor is msal 1.39, the version the collection is tested
+    with (requirements-dev.txt); the shape was chosen to suit older releases too: 1.31
+    needs an explicit thumbprint (it signs RS256 with x5t), and 1.35+ still honours an
     explicit thumbprint (the SHA-256 default applies only when it is absent;
     application.py ``_build_client``). ``public_certificate`` adds the x5c
     header, which subject-name/issuer (SNI) app registrations require and
@@ -235,6 +238,10 @@ def load_client_certificate(path, password=None):
     }
 
 
+# Token-endpoint answers worth another try (same as Graph calls; Entra's AADSTS90033 is a 503 or 500).
+TOKEN_RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
+
+
 class MsalHttpClient:
     """The ``http_client`` msal calls (get/post/close, msal/oauth2cli/http.py).
 
@@ -242,17 +249,53 @@ class MsalHttpClient:
     and ``timeout``: REQUESTS_CA_BUNDLE overrides a session-level ``verify``,
     but not a per-request one (graph-facts section 7.6). ``trust_env`` stays on
     so proxies from the environment still apply.
+
+    Entra has blips too: 5xx, 429 and connection errors are retried with the Graph
+    client's policy (``retry(attempt, retry_after, started)`` gives the wait or None),
+    and what is still failing then is raised as a GraphError that says it was Entra's
+    side, not the credentials. A 200 that is not JSON (a proxy's sign-in page) says so.
     """
 
-    def __init__(self, session, verify, timeout):
+    def __init__(self, session, verify, timeout, retry=None, pause=None, secrets=(), clock=time.monotonic):
         self._session = session
         self._verify = verify
         self._timeout = timeout
+        self._retry = retry or (lambda attempt, retry_after, started: None)
+        self._pause = pause or time.sleep
+        self._secrets = tuple(secrets)
+        self._clock = clock
 
     def _send(self, method, url, **kwargs):
         kwargs['verify'] = self._verify
         kwargs['timeout'] = self._timeout
-        return self._session.request(method, url, **kwargs)
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._session.request(method, url, **kwargs)
+            except requests.exceptions.SSLError:
+                raise  # a certificate problem does not heal by waiting
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                wait = self._retry(attempt, None, started)
+                if wait is None:
+                    raise GraphError('%s (gave up after %d attempts)' % (
+                        connection_error(str(url).split('?', maxsplit=1)[0], exc, self._secrets), attempt)) from None
+                self._pause(wait)
+                continue
+            if response.status_code in TOKEN_RETRYABLE_STATUSES:
+                wait = self._retry(attempt, _response_header(response, 'Retry-After'), started)
+                if wait is None:
+                    raise entra_side_failure(url, response, attempt, self._secrets)
+                self._pause(wait)
+                continue
+            if response.status_code == 200 and not _is_json(response.text):
+                raise GraphError('%s answered HTTP 200 with a body that is not JSON (%s): something other than Entra'
+                                 ' answered, such as a proxy\'s sign-in page; check HTTPS_PROXY, NO_PROXY and authority_url'
+                                 % (_endpoint(url), _describe_text(response.text, self._secrets)), status=200,
+                                 code='MalformedResponse')
+            return response
 
     def get(self, url, params=None, headers=None, **kwargs):
         return self._send('GET', url, params=params, headers=headers, **kwargs)
@@ -262,6 +305,47 @@ class MsalHttpClient:
 
     def close(self):
         """Nothing to do: the GraphClient owns the session and closes it."""
+
+
+def _endpoint(url):
+    """The endpoint without its query (a managed-identity URL carries the resource and client id)."""
+    return 'the Entra endpoint %s' % str(url).split('?', maxsplit=1)[0]
+
+
+def _response_header(response, name):
+    for key, value in (getattr(response, 'headers', None) or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _is_json(text):
+    try:
+        json.loads(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _describe_text(text, secrets):
+    return describe_body(text, secrets)
+
+
+def entra_side_failure(url, response, attempts, secrets=()):
+    """GraphError for a token endpoint still answering 5xx/429 after the retries: Entra's side, not the credentials."""
+    text = response.text or ''
+    detail = _describe_text(text, secrets)
+    code = None
+    try:
+        body = json.loads(text)
+    except (TypeError, ValueError):
+        body = None
+    if isinstance(body, dict):
+        code, detail = describe_token_failure(body)
+        detail = redact(detail, secrets)
+    return GraphError('%s answered HTTP %s (%s) and still did after %d attempts: this is a fault on Entra\'s side, not a'
+                      ' problem with the credentials; re-run later' % (_endpoint(url), response.status_code, detail, attempts),
+                      status=response.status_code, code=code or 'TokenEndpointUnavailable')
 
 
 def _first_line(text):
@@ -321,6 +405,14 @@ class _TokenProvider:
     def _failure(self, text, code=None):
         raise NotImplementedError
 
+    def _describe(self):
+        raise NotImplementedError
+
+    def _unavailable(self, error):
+        """Entra did not answer usefully (5xx after retries, not JSON, unreachable): no blame on the credentials."""
+        return AuthenticationError('could not get a token for %s: %s' % (self._describe(), redact(str(error), self._secrets)),
+                                   status=error.status, code=error.code)
+
     def _access_token(self, result):
         """The token from an msal result dict, or the failure it describes; counts what reached Entra."""
         if not result or 'access_token' not in result:
@@ -368,6 +460,9 @@ class ConfidentialClientTokenProvider(_TokenProvider):
         self._certificate_password = client_certificate_password
         self._app = None
 
+    def _describe(self):
+        return 'client %s in tenant %s' % (self._client_id, self._tenant_id)
+
     def _failure(self, text, code=None):
         return AuthenticationError('authentication failed for client %s in tenant %s: %s'
                                    % (self._client_id, self._tenant_id, redact(text, self._secrets)), code=code)
@@ -387,6 +482,8 @@ class ConfidentialClientTokenProvider(_TokenProvider):
             options['instance_discovery'] = False
         try:
             return msal.ConfidentialClientApplication(self._client_id, **options)
+        except GraphError as exc:
+            raise self._unavailable(exc) from None
         except requests.exceptions.RequestException as exc:
             raise self._failure(str(connection_error(self._authority, exc, self._secrets))) from None
         except ValueError as exc:
@@ -402,6 +499,8 @@ class ConfidentialClientTokenProvider(_TokenProvider):
             self._app = self._build_app()
         try:
             result = self._app.acquire_token_for_client(scopes=self._scopes)
+        except GraphError as exc:
+            raise self._unavailable(exc) from None
         except requests.exceptions.RequestException as exc:
             raise self._failure(str(connection_error(self._authority, exc, self._secrets))) from None
         except (msal.exceptions.MsalServiceError, ValueError) as exc:
@@ -437,6 +536,9 @@ class ManagedIdentityTokenProvider(_TokenProvider):
             return 'system-assigned managed identity'
         return 'user-assigned managed identity %s' % self._managed_identity
 
+    def _describe(self):
+        return 'the %s' % self._describe_identity()
+
     def _failure(self, text, code=None):
         return AuthenticationError('authentication failed for the %s: %s' % (self._describe_identity(), text), code=code)
 
@@ -452,6 +554,8 @@ class ManagedIdentityTokenProvider(_TokenProvider):
             self._client = self._build_client()
         try:
             result = self._client.acquire_token_for_client(resource=self._resource)
+        except GraphError as exc:
+            raise self._unavailable(exc) from None
         except requests.exceptions.RequestException as exc:
             raise self._failure(str(connection_error('the managed identity endpoint', exc))) from None
         except (msal.exceptions.MsalServiceError, msal.ManagedIdentityError, ValueError) as exc:

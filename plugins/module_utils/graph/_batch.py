@@ -16,18 +16,29 @@ to Graph's limit without wasting requests or losing items:
   refused writes again) and re-anchored by every later write 429, so it needs no margin on the
   rate: the bucket refills continuously, and each envelope goes when its writes have refilled.
   Until the first write 429, the burst allowance is used at full speed.
-- Throttled items are retried for as long as the run makes progress; a 5xx or a lost answer
-  counts against max_retries for that item, with its own backoff. Items still pending after
-  retry_budget seconds without any item succeeding are given up with their last answer.
+- Throttled items are retried for as long as the run makes progress; a 5xx, a lost or a malformed
+  answer to a read counts against max_retries for that item, with its own backoff. Items still
+  pending after retry_budget seconds without any item succeeding are given up with their last
+  answer; a Retry-After longer than what is left of that budget gives the item up at once.
+
+And one rule that stops a run (``Stop``, shared by every batch of a client):
+
+- A stop (SIGINT, SIGTERM, the controller gone) lets the envelopes already sent finish and sends
+  nothing more, not even a retry: every item not sent comes back ``not_attempted``.
+- A write refused with 403 Authorization_RequestDenied (or 401: the token is fine, the app is not
+  allowed) is refused for every other user too: no further write is sent, reads still are. Until a
+  write has succeeded, write envelopes go one at a time, so such a refusal wastes one envelope.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, ConfigurationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import (
+    AuthenticationError, ConfigurationError, GraphError, NotAttemptedError)
 
 BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
@@ -42,6 +53,59 @@ PACING_CATCH_UP_SECONDS = 30.0
 
 def is_write(item):
     return item['method'] != 'GET'
+
+
+def is_fatal_write_refusal(item, response):
+    """A write answered 403 Authorization_RequestDenied or 401: the app may not write, for any user (graph-facts 1.4)."""
+    return is_write(item) and (response.status == 401 or (
+        response.status == 403 and graph_error_code(response.body) == 'Authorization_RequestDenied'))
+
+
+def graph_error_code(body):
+    envelope = body.get('error') if isinstance(body, dict) else None
+    return envelope.get('code') if isinstance(envelope, dict) else None
+
+
+class Stop(object):
+    """Why a client sends nothing more (``everything``) or no more writes (``writes``); set once, never cleared."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self.everything = None    # text: the signal or event that stopped the run
+        self.writes = None        # GraphError: the refusal that no retry can fix
+        self.refused = None       # 'POST /users/{id}/assignLicense': the write it answered
+        self.write_proven = False  # a write has succeeded: the app may write, envelopes go in parallel
+
+    def stop_everything(self, reason):
+        with self._lock:
+            if self.everything is None:
+                self.everything = reason
+        self._stopped.set()
+
+    def stop_writes(self, error, item):
+        with self._lock:
+            if self.writes is None:
+                self.writes = error
+                self.refused = describe_request(item['method'], item['url'])
+
+    def wait(self, seconds):
+        """Sleep that a stop cuts short."""
+        self._stopped.wait(max(0.0, seconds))
+
+    def refusal(self, item):
+        """NotAttemptedError for an item that must not be sent now, or None."""
+        if self.everything is not None:
+            return NotAttemptedError('not sent: %s' % self.everything)
+        if self.writes is not None and is_write(item):
+            return NotAttemptedError('not sent: an earlier write was refused (%s)' % self.writes)
+        return None
+
+
+def describe_request(method, path):
+    """'GET /subscribedSkus': what a message names, without the query (it may be long) or the host."""
+    path = re.sub(r'^https?://[^/]+(/v1\.0)?', '', path, flags=re.IGNORECASE)
+    return '%s %s' % (method.upper(), path.split('?')[0] or '/')
 
 
 def header(headers, name):
@@ -115,10 +179,13 @@ class BatchRun(object):
         self.client = client
         self.items = items
         self.pacer = pacer
+        self.stop = client.stop
         self.results = [None] * len(items)
-        self.failures = [0] * len(items)  # 5xx and lost answers, counted against max_retries
+        self.failures = [0] * len(items)  # 5xx, lost and malformed answers, counted against max_retries
+        self.throttles = [0] * len(items)  # 429s, for the backoff when Retry-After is no instruction
         self.queue = [(0.0, index) for index in range(len(items))]  # (ready at, index) in input order
         self.in_flight = 0
+        self.writes_in_flight = 0
         self.aborted = None
         self.started = client._clock()
         self.last_progress = self.started
@@ -139,26 +206,50 @@ class BatchRun(object):
             chunk = self._take()
             if not chunk:
                 return
-            self.pacer.wait_turn(sum(1 for index in chunk if is_write(self.items[index])))
+            writes = sum(1 for index in chunk if is_write(self.items[index]))
+            self.pacer.wait_turn(writes)
             try:
+                if any(self.stop.refusal(self.items[index]) for index in chunk):
+                    raise NotAttemptedError('stopped while waiting for its turn')  # the stop came during the wait
                 # Each envelope has its own retry_budget: a long run must not starve its late envelopes.
                 answers = self.client._send_envelope([self.items[index] for index in chunk], None)
+            except NotAttemptedError:
+                answers = self._not_attempted(chunk)
             except (AuthenticationError, ConfigurationError) as error:
                 # No envelope can succeed (bad credentials, refused token): stop the whole run.
                 with self.condition:
                     self.aborted = error
                     self.in_flight -= len(chunk)
+                    self.writes_in_flight -= writes
                     self.condition.notify_all()
                 return
             except GraphError as error:
                 # The envelope failed after its own retries: its items' outcome is unknown.
                 answers = self.client.envelope_failure([self.items[index]['id'] for index in chunk], error)
-            self._settle(chunk, answers)
+            self._settle(chunk, answers, writes)
+
+    def _not_attempted(self, indexes):
+        answers = {}
+        for index in indexes:
+            item = self.items[index]
+            reason = self.stop.refusal(item) or NotAttemptedError('not sent: the run was stopped')
+            answers.update(self.client.envelope_failure([item['id']], reason))
+        return answers
+
+    def _drain_refused(self):
+        """Settle every queued item that the stop forbids sending (under the condition)."""
+        refused = [index for _ready_at, index in self.queue if self.stop.refusal(self.items[index]) is not None]
+        if refused:
+            answers = self._not_attempted(refused)
+            for index in refused:
+                self.results[index] = answers[self.items[index]['id']]
+            self.queue = [entry for entry in self.queue if entry[1] not in set(refused)]
 
     def _take(self):
         """Up to BATCH_LIMIT ready items, or [] when everything is settled (or aborted)."""
         with self.condition:
             while True:
+                self._drain_refused()
                 if self.aborted is not None or (not self.queue and not self.in_flight):
                     return []
                 now = self.client._clock()
@@ -167,56 +258,90 @@ class BatchRun(object):
                     continue
                 # Items that will be ready before the gate opens go in the same envelope.
                 horizon = max(now, self.pacer.gate)
-                ready = [entry for entry in self.queue if entry[0] <= horizon][:BATCH_LIMIT]
+                ready = [entry for entry in self.queue if entry[0] <= horizon]
+                if not self.stop.write_proven and self.writes_in_flight:
+                    # Until a write succeeded, one envelope of writes at a time: a missing permission wastes one.
+                    ready = [entry for entry in ready if not is_write(self.items[entry[1]])]
+                ready = ready[:BATCH_LIMIT]
                 if ready:
                     taken = set(index for _ready_at, index in ready)
                     self.queue = [entry for entry in self.queue if entry[1] not in taken]
                     self.in_flight += len(ready)
+                    self.writes_in_flight += sum(1 for index in taken if is_write(self.items[index]))
                     return [index for _ready_at, index in ready]
                 wait = min(ready_at for ready_at, _index in self.queue) - now if self.queue else None
-                if self.in_flight or wait is None:
+                if self.in_flight or wait is None or wait <= 0:
                     # Another worker's answer may requeue items or finish the run: it wakes us.
-                    self.condition.wait(timeout=wait)
+                    self.condition.wait(timeout=wait if wait is None or wait > 0 else 0.05)
                     continue
                 self.condition.release()
                 try:
-                    self.client._sleep(wait)  # the injected sleep, so that tests drive time
+                    self.client._pause(wait)  # the injected sleep, so that tests drive time
                 finally:
                     self.condition.acquire()
 
-    def _settle(self, chunk, answers):
+    def _settle(self, chunk, answers, writes):
         throttles = []
         with self.condition:
             now = self.client._clock()
             for index in chunk:
-                response = answers[self.items[index]['id']]
+                item, response = self.items[index], answers[self.items[index]['id']]
                 self.results[index] = response
-                delay = self._retry_delay(index, response, throttles)
+                if response.ok and is_write(item):
+                    self.stop.write_proven = True
+                elif is_fatal_write_refusal(item, response):
+                    self.stop.stop_writes(response.error(), item)
+                delay = self._retry_delay(index, response)
                 if delay is not None and now + delay - self.last_progress > self.client.retry_budget:
+                    self.results[index] = self._given_up(index, response, delay)
                     delay = None  # the retry would come after retry_budget without progress: give up
                 if delay is None:
                     if response.ok:
                         self.last_progress = now
                     continue
+                if response.status == 429:
+                    throttles.append((delay, is_write(item) and write_limit_reached(response)))
                 self.client._count(retries=1)
                 self.queue.append((now + delay, index))
             self.queue.sort()
             self.in_flight -= len(chunk)
+            self.writes_in_flight -= writes
             self.condition.notify_all()
         for retry_after, on_writes in throttles:
             self.pacer.throttled(retry_after, on_writes)
 
-    def _retry_delay(self, index, response, throttles):
+    def _given_up(self, index, response, delay):
+        """The final answer of an item whose next wait would outlast the retry budget: says what was throttled."""
+        if response.status != 429:
+            return response
+        item = self.items[index]
+        what = describe_request(item['method'], item['url'])
+        error = GraphError('Graph throttled %s and asked to wait %.0f s, more than the retry budget has left (retry_budget'
+                           ' %ss without progress): not retried' % (what, delay, self.client.retry_budget),
+                           status=429, code=graph_error_code(response.body) or 'TooManyRequests',
+                           request_id=header(response.headers, 'request-id'))
+        return self.client.envelope_failure([item['id']], error)[item['id']]
+
+    def _retry_delay(self, index, response):
         """Seconds before the item is sent again, or None when its answer is final."""
+        if response.malformed and not is_write(self.items[index]):
+            return self._failure_delay(index, None)
         if response.envelope_error is not None or response.status not in RETRYABLE_STATUSES:
             return None
         retry_after = self.client.retry_after_seconds(response.headers)
         if response.status == 429:
             self.client._count(throttled=1)
-            retry_after = retry_after if retry_after is not None else self.client.backoff(0)
-            throttles.append((retry_after, is_write(self.items[index]) and write_limit_reached(response)))
-            return retry_after
+            self.throttles[index] += 1
+            if retry_after is None:
+                return self.client.backoff(self.throttles[index] - 1)
+            # However short the Retry-After ("0"), a growing floor: never a busy loop.
+            return max(retry_after, self.client.retry_floor(self.throttles[index] - 1))
+        return self._failure_delay(index, retry_after)
+
+    def _failure_delay(self, index, retry_after):
         self.failures[index] += 1
         if self.failures[index] > self.client.max_retries:
             return None
-        return retry_after if retry_after is not None else self.client.backoff(self.failures[index] - 1)
+        if retry_after is None:
+            return self.client.backoff(self.failures[index] - 1)
+        return max(retry_after, self.client.retry_floor(self.failures[index] - 1))

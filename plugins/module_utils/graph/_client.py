@@ -8,15 +8,18 @@
 ``$batch`` envelopes with bounded concurrency, follows ``@odata.nextLink`` and
 turns every failure into ``GraphError``. See docs/development.md for the contract.
 
-Retry policy, for single requests and batch items alike:
+Retry policy, for single requests, batch items and token requests alike:
 
-* Retried: HTTP 429, 500, 502, 503, 504, connection errors and timeouts.
+* Retried: HTTP 429, 500, 502, 503, 504, connection errors and timeouts, and a malformed
+  success answer (not a JSON object, or not the shape of the resource) to a read or an envelope.
 * Wait: the ``Retry-After`` header when present (seconds, possibly fractional
-  like ``2.128``, or an HTTP date; graph-facts section 4), otherwise jittered
+  like ``2.128``, or an HTTP date; graph-facts section 4), but at least ``retry_floor(n)``
+  (0.1 s doubling per retry: a "0" repeated is no busy loop), otherwise jittered
   exponential backoff: ``BACKOFF_BASE * 2**n`` seconds capped at ``BACKOFF_CAP``,
   of which a random upper half is kept (so waits never collapse to zero).
-* Bounds: at most ``max_retries`` retries, and never a wait that would end
-  after ``retry_budget`` seconds from the start of the call.
+* Bounds: at most ``max_retries`` retries, and never a wait that would end after
+  ``retry_budget`` seconds from the start of the call: a longer Retry-After fails the
+  call at once, naming what was throttled. A stop (``self.stop``) ends every wait.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,9 +33,13 @@ import re
 import threading
 import time
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import (
+    BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer, Stop, describe_request)
 from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header as _header
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import AuthenticationError, ConfigurationError, GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import (
+    AuthenticationError, ConfigurationError, GraphError, NotAttemptedError, check_credential, describe_body, redact)
+from ansible_collections.m365.licensing.plugins.module_utils.graph import _options
+from ansible_collections.m365.licensing.plugins.module_utils.graph._shapes import COLLECTION_ITEMS
 from ansible_collections.m365.licensing.plugins.module_utils.graph._auth import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -93,6 +100,11 @@ GRAPH_HOST_CLOUD = {
 API_VERSION = 'v1.0'
 BACKOFF_BASE = 1.0  # seconds before the first retry when no Retry-After is given
 BACKOFF_CAP = 32.0  # longest backoff wait in seconds
+# The shortest wait before a retry. A Retry-After of 0 (or a few milliseconds) repeated would be a busy
+# loop, so the n-th retry of one request waits at least MIN_RETRY_WAIT * 2**n (capped at BACKOFF_CAP),
+# however short the Retry-After: Graph's own are seconds (graph-facts section 4).
+MIN_RETRY_WAIT = 0.1
+MALFORMED_ITEM = 'MalformedBatchItem'  # code of a $batch item's malformed answer (retried on its own)
 ERROR_TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
 TOKEN_REFRESHES_PER_REQUEST = 2
 
@@ -128,6 +140,11 @@ def parse_retry_after(value, now):
     return max(0.0, moment.timestamp() - now)
 
 
+def retry_floor(retry_number):
+    """The least wait before the retry_number-th retry (0-based) when Graph gives a Retry-After."""
+    return min(BACKOFF_CAP, MIN_RETRY_WAIT * (2 ** retry_number))
+
+
 def backoff_delay(retry_number, fraction):
     """Jittered exponential backoff for the retry_number-th retry (0-based).
 
@@ -145,6 +162,13 @@ def _parse_body(text):
         return json.loads(text)
     except ValueError:
         return None
+
+
+def malformed_answer(status, headers, text, what, expected='a JSON object'):
+    """GraphError for a success status whose body is not what Graph sends: never read as "absent"."""
+    shown = describe_body(text, limit=ERROR_TEXT_LIMIT)
+    return GraphError('malformed answer to %s: expected %s, got %s' % (what, expected, shown), status=status,
+                      code='MalformedResponse', request_id=_header(headers, 'request-id'))
 
 
 def _trim(text):
@@ -176,6 +200,47 @@ class GraphResponse(collections.namedtuple('GraphResponse', ['status', 'headers'
         return _header(self.headers, name)
 
 
+def envelope_shape_problem(body, ids):
+    """What a $batch answer lacks (graph-facts section 4: {"responses": [{"id", "status", ...}]}), or None."""
+    responses = body.get('responses')
+    if not isinstance(responses, list) or not all(isinstance(response, dict) for response in responses):
+        return 'a "responses" list of objects'
+    if not all(isinstance(response.get('status'), int) and not isinstance(response.get('status'), bool)
+               and isinstance(response.get('headers') or {}, dict) for response in responses):
+        return 'a numeric status and a headers object in every response'
+    answered = set(str(response.get('id')) for response in responses)
+    missing = [item_id for item_id in ids if item_id not in answered]
+    if missing:
+        return 'a response for request id(s) %s' % ', '.join(missing)
+    return None
+
+
+def item_answer(item, response):
+    """BatchResponse of one $batch item; a read answered 2xx without a JSON object is malformed, never "absent"."""
+    status, headers, body = response['status'], response.get('headers') or {}, response.get('body')
+    if item['method'] == 'GET' and 200 <= status < 300 and status != 204 and not isinstance(body, dict):
+        error = malformed_answer(status, headers, json.dumps(body), describe_request('GET', item['url']))
+        error.code = MALFORMED_ITEM
+        return BatchResponse(status, headers, body, envelope_error=error)
+    return BatchResponse(status, headers, body)
+
+
+def page_values(page, path):
+    """The items of one page of a collection, each checked against the resource's shape (_shapes)."""
+    values = page.get('value') if isinstance(page, dict) else None
+    if not isinstance(values, list) or not all(isinstance(value, dict) for value in values):
+        raise GraphError('malformed answer to %s: expected a page with a "value" list of objects, got %s'
+                         % (describe_request('GET', path), _trim(json.dumps(page))), code='MalformedResponse')
+    kind, problem_of = COLLECTION_ITEMS.get(describe_request('GET', path).split(' ', 1)[1], (None, None))
+    for value in values if problem_of else ():
+        problem = problem_of(value)
+        if problem:
+            what = describe_request('GET', path)
+            raise GraphError('malformed answer to %s: a %s without %s: %s' % (what, kind, problem, _trim(json.dumps(value))),
+                             code='MalformedResponse')
+    return values
+
+
 class BatchResponse(collections.namedtuple('BatchResponse', ['status', 'headers', 'body', 'envelope_error'])):
     """One $batch item's final answer.
 
@@ -192,6 +257,16 @@ class BatchResponse(collections.namedtuple('BatchResponse', ['status', 'headers'
     def ok(self):
         return self.envelope_error is None and self.status is not None and 200 <= self.status < 300
 
+    @property
+    def not_attempted(self):
+        """Never sent: the run was stopped before this request (see Stop in _batch)."""
+        return isinstance(self.envelope_error, NotAttemptedError)
+
+    @property
+    def malformed(self):
+        """A read answered 2xx without a JSON object inside an envelope that was itself fine: worth a retry."""
+        return self.envelope_error is not None and self.envelope_error.code == MALFORMED_ITEM
+
     def error(self):
         if self.envelope_error is not None:
             return self.envelope_error
@@ -205,7 +280,19 @@ class GraphClient:
                  client_certificate_password=None, managed_identity=None, access_token=None, cloud='public',
                  authority_url=None, graph_url=None, ca_path=None, validate_certs=True, timeout=30, max_retries=5,
                  max_concurrency=4, retry_budget=300, session=None, sleep=time.sleep, clock=time.monotonic, warn=None):
-        self._check_limits(timeout, max_retries, max_concurrency, retry_budget)
+        # Every option is checked before the first request, naming the option (issue 15, class 7).
+        _options.check_limits(timeout, max_retries, max_concurrency, retry_budget)
+        tenant_id = _options.check_tenant_id(tenant_id)
+        client_id = _options.check_client_id(client_id)
+        managed_identity = _options.check_managed_identity(managed_identity)
+        client_secret = check_credential('client_secret', client_secret or None)
+        access_token = check_credential('access_token', access_token or None)
+        client_certificate_password = check_credential('client_certificate_password', client_certificate_password or None,
+                                                       password=True)
+        ca_path = _options.check_ca_path(ca_path)
+        authority_url = _options.check_service_url('authority_url', authority_url, 'https://login.microsoftonline.us')
+        graph_url = _options.check_service_url('graph_url', graph_url, 'https://graph.microsoft.us')
+        self._secrets = tuple(value for value in (client_secret, access_token, client_certificate_password) if value)
         self.authority_url, self.graph_url = self._resolve_cloud(cloud, authority_url, graph_url)
         self._api_root = '%s/%s' % (self.graph_url, API_VERSION)
         self.timeout = timeout
@@ -223,7 +310,9 @@ class GraphClient:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._session = session if session is not None else self._new_session(max_concurrency)
         # One pace for the whole run, so what the reads learnt about throttling holds for the writes.
-        self._pacer = Pacer(clock, sleep)
+        self._pacer = Pacer(clock, self._pause)
+        # Why the client sends nothing more (a signal) or no more writes (a refusal no retry can fix).
+        self.stop = Stop()
         self._stats_lock = threading.Lock()
         self.stats = {'requests': 0, 'reads': 0, 'writes': 0, 'batches': 0, 'retries': 0, 'throttled': 0,
                       'token_requests': 0}
@@ -234,17 +323,6 @@ class GraphClient:
             managed_identity=managed_identity, access_token=access_token)
 
     # ----- set-up -----
-
-    @staticmethod
-    def _check_limits(timeout, max_retries, max_concurrency, retry_budget):
-        if not timeout or timeout <= 0:
-            raise ConfigurationError('timeout must be a positive number of seconds, got %r' % (timeout,))
-        if max_retries is None or max_retries < 0:
-            raise ConfigurationError('max_retries must be 0 or more, got %r' % (max_retries,))
-        if not max_concurrency or max_concurrency < 1:
-            raise ConfigurationError('max_concurrency must be 1 or more, got %r' % (max_concurrency,))
-        if retry_budget is None or retry_budget < 0:
-            raise ConfigurationError('retry_budget must be 0 or more seconds, got %r' % (retry_budget,))
 
     @staticmethod
     def _resolve_cloud(cloud, authority_url, graph_url):
@@ -274,7 +352,9 @@ class GraphClient:
 
     def _token_provider(self, method, tenant_id, client_id, client_secret, client_certificate_path,
                         client_certificate_password, managed_identity, access_token):
-        http_client = MsalHttpClient(self._session, self._verify, self.timeout)
+        # Token calls get the same retry policy as Graph calls (5xx, 429, connection errors).
+        http_client = MsalHttpClient(self._session, self._verify, self.timeout, retry=self._token_retry_wait,
+                                     pause=self._pause, secrets=self._secrets, clock=self._clock)
         if method == 'access_token':
             return StaticTokenProvider(access_token)
         if method == 'managed_identity':
@@ -287,6 +367,19 @@ class GraphClient:
 
     def close(self):
         self._session.close()
+
+    def _pause(self, seconds):
+        """Sleep, waking up at once when the run is stopped (the injected sleep is for tests that drive time)."""
+        if self._sleep is time.sleep:
+            self.stop.wait(seconds)
+        else:
+            self._sleep(seconds)
+
+    def _token_retry_wait(self, attempt, retry_after, started):
+        """Seconds before the attempt-th retry of a token call, or None to give up (same policy as Graph calls)."""
+        if attempt > self.max_retries or self.stop.everything is not None:
+            return None
+        return self._retry_wait(retry_after, attempt - 1, started)
 
     # ----- stats -----
 
@@ -337,14 +430,19 @@ class GraphClient:
         return self._session.request(method, url, params=params, json=body, headers=all_headers,
                                      verify=self._verify, timeout=self.timeout)
 
-    def _wait_for(self, retry_after, retry_number):
-        wait = parse_retry_after(retry_after, time.time())
-        if wait is None:
-            wait = backoff_delay(retry_number, self._random.random())
-        return wait
+    def _retry_wait(self, retry_after, retry_number, started):
+        """Seconds to wait before a retry, or None when the wait would outlast the retry budget.
 
-    def _within_budget(self, started, wait):
-        return (self._clock() - started) + wait <= self.retry_budget
+        Graph's Retry-After when it is one (at least MIN_RETRY_WAIT), else the jittered backoff; a wait
+        longer than what is left of retry_budget is never started (Retry-After: 86400 fails now, clearly).
+        """
+        asked = parse_retry_after(retry_after, time.time())
+        if asked is None:
+            wait = backoff_delay(retry_number, self._random.random())
+        else:
+            wait = max(asked, retry_floor(retry_number))
+        remaining = self.retry_budget - (self._clock() - started)
+        return wait if wait <= remaining else None
 
     def _response_failure(self, response):
         """(GraphError, Retry-After value) for an unsuccessful response."""
@@ -353,55 +451,102 @@ class GraphClient:
             self._count(throttled=1)
         return failure, _header(response.headers, 'Retry-After')
 
-    def _execute(self, method, path, params=None, body=None, headers=None, started=None, on_send=None, full=False):
+    @staticmethod
+    def _success_body(method, response, what, check=None):
+        """(parsed body, None) for a well-formed success, or (None, GraphError) for a malformed one.
+
+        204 and an empty non-GET answer carry nothing; anything else must be a JSON object
+        (graph-facts section 1: every v1.0 answer with a body is one).
+        """
+        text = response.text
+        if response.status_code == 204 or (method != 'GET' and not (text or '').strip()):
+            return None, None
+        try:
+            body = json.loads(text) if text and text.strip() else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return None, malformed_answer(response.status_code, response.headers, text, what)
+        expected = check(body) if check else None
+        if expected:
+            return None, malformed_answer(response.status_code, response.headers, text, what, expected)
+        return body, None
+
+    def _gave_up(self, failure, what, retry_after, attempts):
+        failure.attempts = attempts
+        if self.stop.everything is not None:
+            failure.message = '%s; not retried: %s' % (failure.message, self.stop.everything)
+        elif failure.status == 429:
+            asked = parse_retry_after(retry_after, time.time())
+            detail = ('asked to wait %.0f s (Retry-After), more than the retry budget has left' % asked
+                      if asked is not None and asked > retry_floor(attempts - 1) else 'the retry budget ran out')
+            failure.message = 'Graph throttled %s and %s (retry_budget %ss): %s' % (what, detail, self.retry_budget,
+                                                                                    failure.message)
+        return failure
+
+    def _execute(self, method, path, params=None, body=None, headers=None, started=None, on_send=None, check=None, full=False):
         """One logical request with the retry policy; returns the parsed body or raises GraphError.
 
         ``on_send`` counts what each attempt carries (a $batch envelope counts its items, not itself).
+        A malformed success answer is retried like a 5xx where that is safe (reads, $batch envelopes,
+        whose items are checked again); a malformed answer to another write is raised.
         """
         url = self._url(path)
+        what = describe_request(method, path)
+        if self.stop.everything is not None:
+            raise NotAttemptedError('%s was not sent: %s' % (what, self.stop.everything))
         started = self._clock() if started is None else started
         on_send = on_send or (lambda: self._count_operation(method))
+        retry_malformed = method == 'GET' or path == '/$batch'
         token = self._token()
         refreshes = 0
         attempts = 0
         while True:
             attempts += 1
             on_send()
+            # The token and the credentials are masked in every form in any text an exception gives us.
+            secrets = self._secrets + (token,)
             try:
                 response = self._send_once(method, url, params, body, headers, token)
             except requests.exceptions.SSLError as exc:
                 # A certificate problem does not heal by waiting.
-                raise connection_error(url, exc) from None
+                raise connection_error(url, exc, secrets) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
-                failure, retry_after = connection_error(url, exc), None
+                failure, retry_after = connection_error(url, exc, secrets), None
             except requests.exceptions.RequestException as exc:
-                # e.g. an invalid URL: nothing that retrying could fix
-                raise GraphError('request to %s failed: %s' % (url, exc)) from None
+                # e.g. an invalid URL or header: nothing that retrying could fix
+                raise GraphError('request to %s failed: %s' % (url, redact(str(exc), secrets))) from None
             else:
                 if 200 <= response.status_code < 300:
-                    parsed = _parse_body(response.text)
-                    return GraphResponse(response.status_code, response.headers, parsed) if full else parsed
-                failure, retry_after = self._response_failure(response)
-                if failure.status == 401 and failure.code == 'InvalidAuthenticationToken':
-                    if refreshes >= TOKEN_REFRESHES_PER_REQUEST:
-                        raise AuthenticationError('Graph rejected a newly acquired token: %s' % failure.message,
-                                                  status=401, code=failure.code, request_id=failure.request_id)
-                    # An expired or revoked token: a new one and a retry. The first refresh may hand back
-                    # the token another thread just fetched, which can be stale too by the time we use it
-                    # (short-lived tokens, slow answers): a second refresh then asks Entra itself.
-                    token = self._refresh_token(token, failure)
-                    refreshes += 1
-                    self._count(retries=1)
-                    continue
-                if failure.status not in RETRYABLE_STATUSES:
-                    raise failure
-            wait = self._wait_for(retry_after, attempts - 1)
-            if attempts > self.max_retries or not self._within_budget(started, wait):
-                failure.attempts = attempts
-                raise failure
+                    parsed, failure = self._success_body(method, response, what, check)
+                    if failure is None:
+                        return GraphResponse(response.status_code, response.headers, parsed) if full else parsed
+                    if not retry_malformed:
+                        raise failure
+                    retry_after = None
+                else:
+                    failure, retry_after = self._response_failure(response)
+                    if failure.status == 401 and failure.code == 'InvalidAuthenticationToken':
+                        if refreshes >= TOKEN_REFRESHES_PER_REQUEST:
+                            raise AuthenticationError('Graph rejected a newly acquired token: %s' % failure.message,
+                                                      status=401, code=failure.code, request_id=failure.request_id)
+                        # An expired or revoked token: a new one and a retry. The first refresh may hand back
+                        # the token another thread just fetched, which can be stale too by the time we use it
+                        # (short-lived tokens, slow answers): a second refresh then asks Entra itself.
+                        token = self._refresh_token(token, failure)
+                        refreshes += 1
+                        self._count(retries=1)
+                        continue
+                    if failure.status not in RETRYABLE_STATUSES:
+                        raise failure
+            wait = self._retry_wait(retry_after, attempts - 1, started)
+            if attempts > self.max_retries or wait is None or self.stop.everything is not None:
+                raise self._gave_up(failure, what, retry_after, attempts)
             self._count(retries=1)
-            self._sleep(wait)
+            self._pause(wait)
+            if self.stop.everything is not None:
+                raise self._gave_up(failure, what, retry_after, attempts)  # stopped during the wait: no retry
 
     def request(self, method, path, params=None, body=None, headers=None):
         """Send one request; ``path`` is relative to {graph_url}/v1.0 or an absolute nextLink."""
@@ -422,19 +567,23 @@ class GraphClient:
         return self.request('PATCH', path, body=body)
 
     def get_paged(self, path, params=None):
-        """Every item of a collection, following @odata.nextLink."""
+        """Every item of a collection, following @odata.nextLink; every page's shape is checked."""
         values = []
-        page = self.get(path, params=params) or {}
+        page = self.get(path, params=params)
         seen = set()
         while True:
-            values.extend(page.get('value') or [])
+            values.extend(self._page_values(page, path))
             next_link = page.get('@odata.nextLink')
             if not next_link:
                 return values
-            if next_link in seen:
-                raise GraphError('Graph returned the same @odata.nextLink twice: %s' % next_link)
+            if not isinstance(next_link, str) or next_link in seen:
+                raise GraphError('Graph returned a bad or repeated @odata.nextLink for %s: %r' % (describe_request('GET', path), next_link))
             seen.add(next_link)
-            page = self.get(next_link) or {}
+            page = self.get(next_link)
+
+    @staticmethod
+    def _page_values(page, path):
+        return page_values(page, path)
 
     # ----- $batch -----
 
@@ -458,14 +607,14 @@ class GraphClient:
             for item in items:
                 self._count_operation(item['method'])
 
-        answer = self._execute('POST', '/$batch', body={'requests': items}, started=started, on_send=count_envelope) or {}
+        ids = [item['id'] for item in items]
+        answer = self._execute('POST', '/$batch', body={'requests': items}, started=started, on_send=count_envelope,
+                               check=lambda body: envelope_shape_problem(body, ids))
         by_id = {}
-        for response in answer.get('responses') or []:
-            by_id[str(response.get('id'))] = BatchResponse(response.get('status'), response.get('headers') or {},
-                                                           response.get('body'))
-        missing = [item['id'] for item in items if item['id'] not in by_id]
-        if missing:
-            raise GraphError('the $batch answer has no response for request id(s) %s' % ', '.join(missing))
+        for response in answer['responses']:
+            item_id = str(response['id'])
+            if item_id in ids:
+                by_id[item_id] = item_answer(items[ids.index(item_id)], response)
         return by_id
 
     def envelope_failure(self, ids, error):
@@ -475,6 +624,10 @@ class GraphClient:
     @staticmethod
     def retry_after_seconds(headers):
         return parse_retry_after(_header(headers, 'Retry-After'), time.time())
+
+    @staticmethod
+    def retry_floor(retry_number):
+        return retry_floor(retry_number)
 
     def backoff(self, retry_number):
         return backoff_delay(retry_number, self._random.random())

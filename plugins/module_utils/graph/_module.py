@@ -14,11 +14,12 @@ __metaclass__ = type
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph import _client as graph_client
-from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.plugins.module_utils.graph import _interrupt
+from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError, redact
 
 # AWX's built-in "Microsoft Azure Resource Manager" credential injects these names.
 AZURE_CLOUD_NAMES = {
@@ -44,11 +45,13 @@ def azure_cloud_fallback():
 def graph_argument_spec():
     """The authentication and connection options every module accepts."""
     return dict(
-        tenant_id=dict(type='str', fallback=(env_fallback, ['AZURE_TENANT_ID', 'AZURE_TENANT'])),
-        client_id=dict(type='str', fallback=(env_fallback, ['AZURE_CLIENT_ID'])),
-        client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['AZURE_CLIENT_SECRET', 'AZURE_SECRET'])),
-        client_certificate_path=dict(type='path', no_log=False, fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PATH'])),
-        client_certificate_password=dict(type='str', no_log=True, fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PASSWORD'])),
+        # No argspec fallbacks for the credentials: the environment fills only what the task's own
+        # method leaves out (credential_options), so that it can never replace the task's method.
+        tenant_id=dict(type='str'),
+        client_id=dict(type='str'),
+        client_secret=dict(type='str', no_log=True),
+        client_certificate_path=dict(type='path', no_log=False),
+        client_certificate_password=dict(type='str', no_log=True),
         managed_identity=dict(type='str'),
         access_token=dict(type='str', no_log=True),
         cloud=dict(type='str', choices=CLOUD_CHOICES, default='public', fallback=(azure_cloud_fallback,)),
@@ -62,6 +65,56 @@ def graph_argument_spec():
 
 
 GRAPH_OPTION_NAMES = tuple(graph_argument_spec())
+
+# The Azure SDK's and AWX's environment names (docs/awx.md), per option.
+CREDENTIAL_ENVIRONMENT = {
+    'tenant_id': ('AZURE_TENANT_ID', 'AZURE_TENANT'),
+    'client_id': ('AZURE_CLIENT_ID',),
+    'client_secret': ('AZURE_CLIENT_SECRET', 'AZURE_SECRET'),
+    'client_certificate_path': ('AZURE_CLIENT_CERTIFICATE_PATH',),
+    'client_certificate_password': ('AZURE_CLIENT_CERTIFICATE_PASSWORD',),
+}
+# Each method by the option that names it, in the order that breaks a tie, and the options it also uses.
+CREDENTIAL_METHODS = (
+    ('access_token', ()),
+    ('client_certificate_path', ('tenant_id', 'client_id', 'client_certificate_password')),
+    ('client_secret', ('tenant_id', 'client_id')),
+    ('managed_identity', ()),
+)
+
+
+def _from_environment(name, environ):
+    for variable in CREDENTIAL_ENVIRONMENT.get(name, ()):
+        if environ.get(variable):
+            return environ[variable]
+    return None
+
+
+def credential_options(params, environ=None):
+    """The credential options of the run: a method named in the task decides; the environment fills the rest.
+
+    The task (its options or module_defaults) names a method by giving its option (access_token,
+    client_certificate_path, client_secret, managed_identity). Then the environment only fills the
+    companions the task leaves out of that method (tenant_id, client_id, the certificate password),
+    and every other method is ignored, wherever it comes from. When the task names none, the
+    environment's method is used (a certificate before a secret), with its companions.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = dict((name, params.get(name)) for name in CREDENTIAL_ENVIRONMENT)
+    chosen.update(access_token=params.get('access_token'), managed_identity=params.get('managed_identity'))
+    named = [(option, companions) for option, companions in CREDENTIAL_METHODS if chosen.get(option)]
+    if not named:
+        named = [(option, companions) for option, companions in CREDENTIAL_METHODS if _from_environment(option, environ)]
+        if named:
+            chosen[named[0][0]] = _from_environment(named[0][0], environ)
+    method, companions = named[0] if named else (None, ('tenant_id', 'client_id'))
+    for option, _companions in CREDENTIAL_METHODS:
+        if option != method:
+            chosen[option] = None  # a second method never mixes in: the chosen one decides
+    for name in companions:
+        if not chosen.get(name):
+            chosen[name] = _from_environment(name, environ)
+    return chosen
 
 
 class GraphModule(AnsibleModule):
@@ -78,11 +131,18 @@ class GraphModule(AnsibleModule):
         if self._client is None:
             self._require_libraries()
             options = dict((name, self.params[name]) for name in GRAPH_OPTION_NAMES)
+            options.update(credential_options(self.params))
+            for name in ('client_secret', 'client_certificate_password', 'access_token'):
+                if options.get(name):
+                    # What came from the environment is masked like an option given with no_log.
+                    self.no_log_values.add(options[name])
             options.update(extra)
             try:
                 self._client = graph_client.GraphClient(warn=self.warn, **options)
             except GraphError as error:
                 self.fail_graph(error)
+            # From here a signal or the controller going away stops the run cleanly (docs/reliability.md).
+            _interrupt.install(self._client.stop)
         return self._client
 
     def _require_libraries(self):
@@ -93,8 +153,12 @@ class GraphModule(AnsibleModule):
 
     def fail_graph(self, error, prefix=None, **result):
         """Fail the task with a GraphError's message and its details (status, code, request id)."""
-        message = str(error) if prefix is None else '%s: %s' % (prefix, error)
-        result.setdefault('error', error.to_dict())
+        # Defence in depth: every form of the run's secrets is masked, whatever text reached here.
+        secrets = [value for value in self.no_log_values if isinstance(value, str)]
+        message = redact(str(error) if prefix is None else '%s: %s' % (prefix, error), secrets)
+        details = error.to_dict()
+        details['message'] = redact(details['message'] or '', secrets) or details['message']
+        result.setdefault('error', details)
         if self._client is not None:
             result.setdefault('requests', self.request_stats())
         self.fail_json(msg=message, **result)

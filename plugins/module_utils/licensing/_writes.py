@@ -54,6 +54,7 @@ class WriteCounter(object):
 
     def __init__(self):
         self.applied = 0
+        self.stop_message = None  # the task's one message when the client stopped the writes early
 
 
 def name_guids(text, guid_names):
@@ -122,7 +123,40 @@ def apply_plans(client, plans, guid_names=None, sleep=time.sleep):
     patched = _patch_usage_locations(client, [plan for plan in runnable if plan.usage_location is not None], counter)
     assignable = [plan for plan in runnable if plan.error is None and plan.assign_body() is not None]
     _assign_licenses(client, assignable, patched, counter, guid_names, sleep)
+    counter.stop_message = stop_message(getattr(client, 'stop', None), plans)
     return counter
+
+
+def stop_message(stop, plans):
+    """One short message for a run the client stopped (a refusal no retry can fix, a signal), or None."""
+    if stop is None:
+        return None
+    skipped = sum(1 for plan in plans if plan.status == 'not_attempted')
+    if stop.writes is not None:
+        refused = stop.refused or ''
+        patch = refused.startswith('PATCH')
+        user = next((plan.upn for plan in plans if plan.id and '/users/%s' % plan.id in refused), refused)
+        return ('user %s: %s refused with %s: %s. No further write was sent: %d user(s) not attempted (see users)'
+                % (user, 'setting the usage location' if patch else 'assignLicense', _short(stop.writes),
+                   write_advice(stop.writes, 'User.ReadWrite.All' if patch else 'LicenseAssignment.ReadWrite.All'), skipped))
+    if stop.everything is not None and skipped:
+        return ('%s: the writes already sent finished and nothing more was sent; %d user(s) not attempted: re-run the task'
+                ' to finish them (see users)' % (stop.everything, skipped))
+    return None
+
+
+def _short(error):
+    text = 'HTTP %s %s' % (error.status, error.code or '') if error.status else str(error)
+    return '%s (request-id %s)' % (text.strip(), error.request_id) if error.request_id else text.strip()
+
+
+def _skip(plan, response, patched=()):
+    """A user whose write the client never sent: not attempted, unless its usage location was already set."""
+    reason = response.error().message
+    if plan.id in patched:
+        plan.fail('user %s: usage location set, but the licences were not sent: %s' % (plan.upn, reason))
+    else:
+        plan.mark_not_attempted('user %s: nothing was written: %s' % (plan.upn, reason))
 
 
 def _patch_usage_locations(client, plans, counter):
@@ -134,6 +168,8 @@ def _patch_usage_locations(client, plans, counter):
             counter.applied += 1
             plan.usage_location_written = True
             patched.add(plan.id)
+        elif response.not_attempted:
+            _skip(plan, response)
         else:
             error = response.error()
             plan.fail(_with_advice('user %s: setting usage location %s failed, so no licence was changed: %s'
@@ -153,6 +189,9 @@ def _assign_licenses(client, plans, patched, counter, guid_names, sleep):
             if response.ok:
                 counter.applied += 1
                 plan.licences_written = True
+                continue
+            if response.not_attempted:
+                _skip(plan, response, patched)
                 continue
             error = response.error()
             if _is_usage_location_lag(plan, patched, error) and attempt < USAGE_LOCATION_LAG_ATTEMPTS:

@@ -26,6 +26,7 @@ class LicenseReport(object):
         self.module = module
         self.run = None
         self.writes_applied = 0
+        self.stop_message = None  # set when the writes stopped early (issue 15): the task's one message
         self.warnings = []
         self.expected_users = []
         self.stop_reason = None
@@ -108,6 +109,9 @@ class LicenseReport(object):
         failed = [plan for plan in self.run.users if plan.error is not None]
         if not failed:
             self.module.exit_json(**result)
+        if self.stop_message:
+            # A stop (a refusal for every user, a signal): one short message, the users say the rest.
+            self.module.fail_json(msg=self.stop_message, **result)
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
         more = ' (and %d more, see users)' % (len(failed) - MESSAGE_USER_LIMIT) if len(failed) > MESSAGE_USER_LIMIT else ''
         if self.module.check_mode:

@@ -86,10 +86,10 @@ def write(tmp_path, name, data):
 # ----- a fake transport that real msal talks to -----
 
 class FakeResponse:
-    def __init__(self, status, body=None, headers=None):
+    def __init__(self, status, body=None, headers=None, text=None):
         self.status_code = status
         self.headers = CaseInsensitiveDict(headers or {'Content-Type': 'application/json'})
-        self.text = json.dumps(body) if body is not None else ''
+        self.text = text if text is not None else (json.dumps(body) if body is not None else '')
 
     def raise_for_status(self):
         if self.status_code >= 400:
@@ -289,9 +289,11 @@ def test_installed_msal_signs_with_our_certificate_credential(tmp_path, identity
 
 # ----- client secret with real msal -----
 
-def test_secret_flow_wire_format_and_tls_settings():
+def test_secret_flow_wire_format_and_tls_settings(tmp_path):
     transport = EntraAndGraph()
-    client = graph_client(transport, client_secret=SECRET, ca_path='/srv/ca.pem', timeout=7)
+    ca_path = str(tmp_path / 'ca.pem')
+    open(ca_path, 'w').close()
+    client = graph_client(transport, client_secret=SECRET, ca_path=ca_path, timeout=7)
     client.get('/subscribedSkus')
     client.get('/subscribedSkus')
     form = transport.token_posts()[0]['data']
@@ -300,14 +302,14 @@ def test_secret_flow_wire_format_and_tls_settings():
     assert form['scope'] == 'https://graph.microsoft.com/.default'
     assert len(transport.token_posts()) == 1
     assert client.stats['token_requests'] == 1
-    assert all(call['verify'] == '/srv/ca.pem' and call['timeout'] == 7 for call in transport.calls)
+    assert all(call['verify'] == ca_path and call['timeout'] == 7 for call in transport.calls)
 
 
 def test_expired_token_refresh_with_real_msal():
     expired = FakeResponse(401, {'error': {'code': 'InvalidAuthenticationToken', 'message': 'token expired'}})
-    transport = EntraAndGraph(graph_answers=[expired, FakeResponse(200, {'value': [1]})])
+    transport = EntraAndGraph(graph_answers=[expired, FakeResponse(200, {'value': [{'n': 1}]})])
     client = graph_client(transport, client_secret=SECRET)
-    assert client.get('/subscribedSkus') == {'value': [1]}
+    assert client.get('/subscribedSkus') == {'value': [{'n': 1}]}
     graph_calls = [call for call in transport.calls if call['url'].startswith('https://graph.microsoft.com/')]
     assert [call['headers']['Authorization'] for call in graph_calls] == ['Bearer issued-token-1', 'Bearer issued-token-2']
     assert len(transport.token_posts()) == 2
@@ -356,24 +358,58 @@ def test_unknown_tenant_value_error_is_translated():
     assert_no_secret(caught.value, SECRET)
 
 
-def test_token_endpoint_server_error_is_translated():
-    transport = EntraAndGraph(token_answers=[FakeResponse(500, {'error': 'server_error'}, {'Retry-After': '1'})])
+# Entra has blips too (issue 15, class 6): these failed the whole run on 1.0, blaming the credentials.
+
+@pytest.mark.parametrize('blip', [
+    FakeResponse(500, {'error': 'server_error', 'error_description': 'AADSTS90033: A transient error has occurred.'},
+                 {'Retry-After': '1'}),
+    FakeResponse(503, text='<html><body>Service Unavailable</body></html>'),
+    FakeResponse(429, {'error': 'temporarily_unavailable'}, {'Retry-After': '2'}),
+    requests.exceptions.ConnectionError('Failed to establish a new connection: [Errno 111] Connection refused'),
+    requests.exceptions.ReadTimeout('read timed out'),
+], ids=['500 AADSTS90033', '503 HTML page', '429', 'connection refused', 'read timeout'])
+def test_one_token_endpoint_blip_is_retried_and_the_run_goes_on(blip):
+    transport = EntraAndGraph(token_answers=[blip])
+    client = graph_client(transport, client_secret=SECRET)
+    assert client.get('/subscribedSkus') == {'value': []}
+    assert len(transport.token_posts()) == 2
+
+
+def test_a_token_endpoint_that_stays_down_is_entras_fault_not_the_credentials():
+    down = FakeResponse(503, {'error': 'temporarily_unavailable', 'error_description': 'AADSTS90033: A transient error.'})
+    transport = EntraAndGraph(token_answers=[down] * 3)
+    client = graph_client(transport, client_secret=SECRET, max_retries=2)
+    with pytest.raises(AuthenticationError) as caught:
+        client.get('/subscribedSkus')
+    text = str(caught.value)
+    assert 'could not get a token for client %s' % CLIENT_ID in text
+    assert 'HTTP 503 (AADSTS90033' in text and "a fault on Entra's side, not a problem with the credentials" in text
+    assert 'after 3 attempts' in text and 'authentication failed' not in text
+    assert len(transport.token_posts()) == 3
+    assert_no_secret(caught.value, SECRET)
+
+
+@pytest.mark.parametrize('page', ['<!DOCTYPE html><html><body>Sign in to the proxy</body></html>', '', 'plain words'])
+def test_a_token_answer_that_is_not_json_says_so(page):
+    transport = EntraAndGraph(token_answers=[FakeResponse(200, text=page)])
     client = graph_client(transport, client_secret=SECRET)
     with pytest.raises(AuthenticationError) as caught:
         client.get('/subscribedSkus')
-    assert 'authentication failed for client %s' % CLIENT_ID in str(caught.value)
+    text = str(caught.value)
+    assert 'answered HTTP 200 with a body that is not JSON' in text and 'proxy' in text
+    assert len(transport.token_posts()) == 1
     assert_no_secret(caught.value, SECRET)
 
 
 @pytest.mark.parametrize('failure, expected', [
     (requests.exceptions.ConnectionError('Failed to establish a new connection: [Errno 111] Connection refused'),
-     'cannot reach %s: [Errno 111] Connection refused' % AUTHORITY),
+     'cannot reach %s' % AUTHORITY),
     (requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:1006)'),
      'set ca_path'),
 ])
 def test_connection_failures_while_getting_a_token(failure, expected):
-    transport = EntraAndGraph(token_answers=[failure])
-    client = graph_client(transport, client_secret=SECRET)
+    transport = EntraAndGraph(token_answers=[failure] * 6)
+    client = graph_client(transport, client_secret=SECRET, max_retries=5)
     with pytest.raises(AuthenticationError) as caught:
         client.get('/subscribedSkus')
     assert expected in str(caught.value)
@@ -497,19 +533,21 @@ def test_managed_identity_failure(fake_managed_identity):
         client.get('/a')
 
 
-def test_real_msal_managed_identity_uses_our_transport(monkeypatch):
+def test_real_msal_managed_identity_uses_our_transport(monkeypatch, tmp_path):
     for name in ('IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'MSI_ENDPOINT', 'MSI_SECRET',
                  'IMDS_ENDPOINT'):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(_graph_auth.msal.managed_identity, '_is_running_in_cloud_shell', lambda: False, raising=False)
     monkeypatch.setenv('AZURE_POD_IDENTITY_AUTHORITY_HOST', 'http://127.0.0.1:50342')
     transport = EntraAndGraph()
-    client = GraphClient(managed_identity='system', session=transport, ca_path='/srv/ca.pem')
+    ca_path = str(tmp_path / 'ca.pem')
+    open(ca_path, 'w').close()
+    client = GraphClient(managed_identity='system', session=transport, ca_path=ca_path)
     client.get('/subscribedSkus')
     token_call = transport.calls[0]
     assert token_call['url'] == 'http://127.0.0.1:50342/metadata/identity/oauth2/token'
     assert token_call['params']['resource'] == 'https://graph.microsoft.com'
-    assert token_call['verify'] == '/srv/ca.pem'
+    assert token_call['verify'] == ca_path
     assert transport.calls[1]['headers']['Authorization'] == 'Bearer issued-token-1'
 
 
@@ -543,7 +581,7 @@ class StubHandler(http.server.BaseHTTPRequestHandler):
             self._reply(200, {'authorization_endpoint': base + '/oauth2/v2.0/authorize',
                               'token_endpoint': base + '/oauth2/v2.0/token', 'issuer': base + '/v2.0'})
         elif self.path == '/v1.0/subscribedSkus' and self.headers.get('Authorization') == 'Bearer stub-token':
-            self._reply(200, {'value': [{'skuPartNumber': 'MCOEV'}]})
+            self._reply(200, {'value': [{'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'skuPartNumber': 'MCOEV'}]})
         else:
             self._reply(404, {'error': {'code': 'NotFound', 'message': self.path}})
 
@@ -578,7 +616,7 @@ def test_real_msal_over_https_with_ca_path_despite_requests_ca_bundle(https_stub
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', requests.certs.where())
     client = GraphClient(tenant_id='contoso', client_id=CLIENT_ID, client_secret=SECRET,
                          authority_url=url, graph_url=url, ca_path=ca_path, timeout=5)
-    assert client.get_paged('/subscribedSkus') == [{'skuPartNumber': 'MCOEV'}]
+    assert client.get_paged('/subscribedSkus') == [{'skuId': 'e43b5b99-8dfb-405f-9987-dc307f34bcbd', 'skuPartNumber': 'MCOEV'}]
     client.close()
 
 
@@ -598,9 +636,11 @@ def test_real_tls_failure_suggests_ca_path(https_stub, monkeypatch):
 
 def test_real_unreachable_host():
     client = GraphClient(tenant_id='contoso', client_id=CLIENT_ID, client_secret=SECRET,
-                         authority_url='https://127.0.0.1:9', graph_url='https://127.0.0.1:9', timeout=5)
+                         authority_url='https://127.0.0.1:9', graph_url='https://127.0.0.1:9', timeout=5, max_retries=1,
+                         sleep=lambda seconds: None)
     with pytest.raises(GraphError) as caught:
         client.get('/subscribedSkus')
-    assert 'cannot reach https://127.0.0.1:9/contoso: [Errno 111] Connection refused' in str(caught.value)
+    assert 'cannot reach https://127.0.0.1:9/contoso/' in str(caught.value)
+    assert '[Errno 111] Connection refused' in str(caught.value) and 'gave up after 2 attempts' in str(caught.value)
     assert_no_secret(caught.value, SECRET)
     client.close()

@@ -291,12 +291,12 @@ def test_success_bodies_and_no_content():
 
 def test_get_paged_follows_next_links():
     session = FakeSession([
-        FakeResponse(200, {'value': [1, 2], '@odata.nextLink': GRAPH + '/users?$skiptoken=a'}),
-        FakeResponse(200, {'value': [3], '@odata.nextLink': GRAPH + '/users?$skiptoken=b'}),
-        FakeResponse(200, {'value': [4]}),
+        FakeResponse(200, {'value': [{'id': 'u1'}, {'id': 'u2'}], '@odata.nextLink': GRAPH + '/users?$skiptoken=a'}),
+        FakeResponse(200, {'value': [{'id': 'u3'}], '@odata.nextLink': GRAPH + '/users?$skiptoken=b'}),
+        FakeResponse(200, {'value': [{'id': 'u4'}]}),
     ])
     client = make_client(session)
-    assert client.get_paged('/users', params={'$top': '2'}) == [1, 2, 3, 4]
+    assert client.get_paged('/users', params={'$top': '2'}) == [{'id': 'u1'}, {'id': 'u2'}, {'id': 'u3'}, {'id': 'u4'}]
     expected_urls = [GRAPH + '/users', GRAPH + '/users?$skiptoken=a', GRAPH + '/users?$skiptoken=b']
     assert [call['url'] for call in session.calls] == expected_urls
     assert session.calls[0]['params'] == {'$top': '2'}
@@ -304,7 +304,7 @@ def test_get_paged_follows_next_links():
 
 
 def test_next_link_to_another_host_never_gets_the_token():
-    session = FakeSession([FakeResponse(200, {'value': [1], '@odata.nextLink': 'https://evil.example/users'})])
+    session = FakeSession([FakeResponse(200, {'value': [{'id': 'u1'}], '@odata.nextLink': 'https://evil.example/users'})])
     client = make_client(session)
     with pytest.raises(GraphError, match='refusing to send the Graph token'):
         client.get_paged('/users')
@@ -675,7 +675,7 @@ def test_unknown_cloud_lists_the_choices():
 
 # ----- TLS settings on every call -----
 
-def test_ca_path_is_passed_on_every_call_including_msal(monkeypatch):
+def test_ca_path_is_passed_on_every_call_including_msal(monkeypatch, tmp_path):
     class DiscoveringApp(FakeConfidentialApp):
         """Like msal: discovery GET in the constructor, token POST on acquire."""
 
@@ -692,11 +692,13 @@ def test_ca_path_is_passed_on_every_call_including_msal(monkeypatch):
     batch_answer = FakeResponse(200, {'responses': [{'id': '0', 'status': 200, 'headers': {}, 'body': {}}]})
     session = FakeSession([FakeResponse(200, {}), FakeResponse(200, {}), OK, batch_answer])
     warnings = []
-    client = secret_client(session, ca_path='/etc/m365/ca.pem', timeout=12, warn=warnings.append)
+    ca_path = str(tmp_path / 'ca.pem')
+    open(ca_path, 'w').close()
+    client = secret_client(session, ca_path=ca_path, timeout=12, warn=warnings.append)
     client.get('/subscribedSkus')
     client.batch(user_reads(1))
     assert [call['method'] for call in session.calls] == ['GET', 'POST', 'GET', 'POST']
-    assert all(call['verify'] == '/etc/m365/ca.pem' for call in session.calls)
+    assert all(call['verify'] == ca_path for call in session.calls)
     assert all(call['timeout'] == 12 for call in session.calls)
     assert warnings == []
 
