@@ -145,7 +145,7 @@ CASES = [
          ['user BrianJ@contoso.onmicrosoft.com would hold 2 Calling Plans (MCOPSTN1, MCOPSTN2)'], ['state exact swaps them in one call']),
     case('removing a group-inherited licence, the others applied',
          dict(users=[upn('DebraB'), upn('MarcoR')], licenses=['phone_system', 'audio_conferencing'], state='absent'),
-         ['MCOEV of user DebraB@contoso.onmicrosoft.com is inherited from group %s' % TEAMS_PHONE_USERS_GROUP],
+         ['MCOEV of user DebraB@contoso.onmicrosoft.com is inherited from group Teams Phone Users (%s)' % TEAMS_PHONE_USERS_GROUP],
          ["remove the user from the group or change the group's licences"],
          writes=1, changed={upn('MarcoR'): frozenset(['ENTERPRISEPACK'])}),
     # Graph would refuse it (service plan dependency): predicted, so that user gets no write at all (issue 10).

@@ -75,10 +75,14 @@ def _frozen(value):
 
 
 def compact_user(user, shared):
-    """The user as the planner needs it: id, userPrincipalName, usageLocation and the shared licence entries."""
+    """The user with every property the caller selected, its licence entries shared; OData annotations dropped.
+
+    Users read with the default select keep just what the planner uses; a caller that selects more
+    (teams_license_info's provisionedPlans, accountEnabled, ...) gets those properties too.
+    """
     if not isinstance(user, dict):
         return user
-    compact = dict((name, user[name]) for name in ('id', 'userPrincipalName', 'usageLocation') if name in user)
+    compact = dict((name, value) for name, value in user.items() if not name.startswith('@odata.'))
     if 'assignedLicenses' in user:
         compact['assignedLicenses'] = shared.entries(user['assignedLicenses'], LICENCE_KEYS)
     if 'licenseAssignmentStates' in user:

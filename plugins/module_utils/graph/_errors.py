@@ -85,6 +85,11 @@ BEARER_VALUE = re.compile(r'(?i)\bBearer\s+[^\s\'",}]+')
 # file lookup leaves a newline at the end, which the HTTP library then refuses, quoting the header).
 FORBIDDEN_IN_CREDENTIAL = re.compile(r'[\s\x00-\x1f\x7f]')
 FORBIDDEN_IN_PASSWORD = re.compile(r'[\x00-\x1f\x7f]')
+# The names of the options a message points the user at are never masked: a password such as
+# "pfx-password-3e1c" holds the piece "password", which would otherwise blank out the name of
+# client_certificate_password in the very message that asks the user to fix it.
+OPTION_NAME = re.compile(r'\b(?:client_certificate_password|client_certificate_path|client_secret|client_id|access_token'
+                         r'|tenant_id|managed_identity|AZURE_[A-Z_]+)\b')
 
 
 def secret_forms(secret):
@@ -125,6 +130,8 @@ def redact(text, secrets):
             continue
         for form in secret_forms(secret):
             spans.extend(_covered_spans(text, form))
+    names = [match.span() for match in OPTION_NAME.finditer(text)]
+    spans = [span for span in spans if not any(start <= span[0] and span[1] <= end for start, end in names)]
     if not spans:
         return text
     pieces, position = [], 0

@@ -98,6 +98,14 @@ def test_redact_masks_every_form_of_a_secret(render):
     assert_no_form(text, secret, 'unrelated-token-value-1234')
 
 
+def test_redact_never_masks_the_name_of_the_option_to_fix():
+    from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import redact
+    secret = 'pfx-password-3e1c'  # holds the piece "password"
+    text = redact('wrong client_certificate_password for app.pfx; the password pfx-password-3e1c failed', [secret])
+    assert text == 'wrong client_certificate_password for app.pfx; the ******** ******** failed'
+
+
+
 def test_an_exception_quoting_the_authorization_header_is_redacted():
     """requests refuses a header value with a newline and quotes it whole (issue 15's first example)."""
     failure = requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s)"
