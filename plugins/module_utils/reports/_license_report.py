@@ -48,7 +48,7 @@ class LicenseReport(object):
 
     def result(self):
         if self.run is not None:
-            users, summary = [plan.report() for plan in self.run.users], self.run.summary
+            users, summary = [plan.report(compact=True) for plan in self.run.users], self.run.summary
         else:
             users = self._unplanned_users()
             summary = dict(total=len(users), changed=0, unchanged=0, failed=0, not_attempted=len(users),
@@ -102,11 +102,17 @@ class LicenseReport(object):
         message = 'nothing was changed: %s' % '; '.join(errors)
         self.module.fail_json(msg=message, errors=list(errors), **self.result())
 
+    def _release_plans(self):
+        """Drop the per-user plans once the result holds every user's entry: Ansible copies the result and
+        writes it as one JSON text, and a 100,000-user task must not hold the plans through that too."""
+        del self.run.users[:]
+
     def finish(self):
         self._emit_warnings()
         result = self.result()
         failed = [plan for plan in self.run.users if plan.error is not None]
         if not failed:
+            self._release_plans()
             self.module.exit_json(**result)
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
         more = ' (and %d more, see users)' % (len(failed) - MESSAGE_USER_LIMIT) if len(failed) > MESSAGE_USER_LIMIT else ''
