@@ -10,6 +10,8 @@ failed; every user's outcome is returned either way, so a partial failure is nev
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.m365.licensing.plugins.module_utils.reports._streamed_result import end_streamed
+
 # Long lists are cut in messages; every user stays in the `users` return value.
 MESSAGE_USER_LIMIT = 20
 WARNING_LIMIT = 10
@@ -100,11 +102,14 @@ class LicenseReport(object):
                     plan.mark_not_attempted('user %s: not attempted: %s' % (plan.upn, self.stop_reason))
         self._emit_warnings()
         message = 'nothing was changed: %s' % '; '.join(errors)
-        self.module.fail_json(msg=message, errors=list(errors), **self.result())
+        result = self.result()
+        if self.run is not None:
+            self._release_plans()
+        end_streamed(self.module, 'users', result, msg=message, errors=list(errors))
 
     def _release_plans(self):
-        """Drop the per-user plans once the result holds every user's entry: Ansible copies the result and
-        writes it as one JSON text, and a 100,000-user task must not hold the plans through that too."""
+        """Drop the per-user plans once the result holds every user's entry: a 100,000-user task must not
+        hold them while the result is written (reports/_streamed_result.py)."""
         del self.run.users[:]
 
     def finish(self):
@@ -113,7 +118,8 @@ class LicenseReport(object):
         failed = [plan for plan in self.run.users if plan.error is not None]
         if not failed:
             self._release_plans()
-            self.module.exit_json(**result)
+            end_streamed(self.module, 'users', result)
+            return
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
         more = ' (and %d more, see users)' % (len(failed) - MESSAGE_USER_LIMIT) if len(failed) > MESSAGE_USER_LIMIT else ''
         if self.module.check_mode:
@@ -125,5 +131,7 @@ class LicenseReport(object):
             if summary['failed_after_writes']:
                 done += '; %d of the failed users had some writes accepted (see users[].usage_location_set and added)' % (
                     summary['failed_after_writes'])
-        self.module.fail_json(msg='%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more),
-                              **result)
+        message = '%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more)
+        del failed[:]
+        self._release_plans()
+        end_streamed(self.module, 'users', result, msg=message)

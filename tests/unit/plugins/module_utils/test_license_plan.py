@@ -819,8 +819,8 @@ def test_a_settled_no_op_plan_holds_no_list_of_its_own_and_reports_the_same_entr
 
     plan = plan_user(spec(E3), graph_user(direct={E3: []}), SKUS, diff=False)
     assert not hasattr(plan, '__dict__')
-    assert all(getattr(plan, name) is _plan.SETTLED_EMPTY for name in ('add', 'remove', 'seats_needed', 'added', 'removed',
-                                                       'plans_changed', 'inherited', 'warnings'))
+    lists = ('add', 'remove', 'seats_needed', 'added', 'removed', 'plans_changed', 'inherited', 'warnings')
+    assert all(getattr(plan, name) is _plan.SETTLED_EMPTY for name in lists)
     assert plan.report() == {'user': 'ana@contoso.com', 'id': 'id-ana@contoso.com', 'status': 'unchanged', 'added': [],
                              'removed': [], 'plans_changed': [], 'inherited': [], 'usage_location_set': None,
                              'warnings': [], 'error': None}

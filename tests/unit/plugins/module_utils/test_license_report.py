@@ -4,8 +4,10 @@
 """teams_license's report of a large task: diff views only in diff mode, the plans released before the exit."""
 
 import json
+import sys
 
 import pytest
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.m365.licensing.plugins.module_utils.licensing import _plan
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import DesiredLicense, TenantSku, UserSpec, plan_run
@@ -19,17 +21,15 @@ SKUS = {
 }
 
 
-class Exited(Exception):
-    pass
-
-
 class FakeModule(object):
-    """What LicenseReport uses of GraphModule; exit_json keeps the result as the JSON text Ansible would print."""
+    """What LicenseReport uses of GraphModule; exit_json / fail_json end as AnsibleModule does: the no_log
+    values redacted, one JSON text printed, SystemExit."""
 
-    def __init__(self, diff):
+    def __init__(self, diff, no_log_values=()):
         self._diff = diff
         self.check_mode = False
-        self.printed = None
+        self.no_log_values = set(no_log_values)
+        self.ends = 0
 
     def request_stats(self):
         return {'requests': 1}
@@ -38,8 +38,14 @@ class FakeModule(object):
         pass
 
     def exit_json(self, **result):
-        self.printed = json.loads(json.dumps(result))
-        raise Exited()
+        self.ends += 1
+        print('\n%s' % json.dumps(remove_values(result, self.no_log_values)))
+        sys.exit(0)
+
+    def fail_json(self, msg, **result):
+        self.ends += 1
+        print('\n%s' % json.dumps(remove_values(dict(result, failed=True, msg=msg), self.no_log_values)))
+        sys.exit(1)
 
 
 def user(upn, *sku_ids):
@@ -48,28 +54,32 @@ def user(upn, *sku_ids):
                                          'error': None} for sku_id in sku_ids]}
 
 
-def finish(diff, monkeypatch=None):
-    items = [(UserSpec('ana@contoso.com', licenses=(DesiredLicense(E3), DesiredLicense(PHONE))), user('ana@contoso.com', E3)),
-             (UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))]
+def finish(capsys, diff, monkeypatch=None, users=None, no_log_values=()):
+    items = users or [
+        (UserSpec('ana@contoso.com', licenses=(DesiredLicense(E3), DesiredLicense(PHONE))), user('ana@contoso.com', E3)),
+        (UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))]
     run = plan_run(items, SKUS, diff=diff)
-    module = FakeModule(diff)
+    module = FakeModule(diff, no_log_values)
     report = LicenseReport(module)
     report.set_plan(run)
     if monkeypatch is not None:
         monkeypatch.setattr(_plan.UserPlan, 'before', property(lambda plan: pytest.fail('diff view read without diff mode')))
-    with pytest.raises(Exited):
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
         report.finish()
-    return module.printed, run
+    printed = capsys.readouterr().out
+    assert printed.startswith('\n') and printed.endswith('\n') and module.ends == 1
+    return json.loads(printed), run, stop.value.code
 
 
-def test_without_diff_mode_the_report_never_reads_a_diff_view_and_returns_no_diff(monkeypatch):
-    printed, _run = finish(diff=False, monkeypatch=monkeypatch)
+def test_without_diff_mode_the_report_never_reads_a_diff_view_and_returns_no_diff(capsys, monkeypatch):
+    printed, _run, code = finish(capsys, diff=False, monkeypatch=monkeypatch)
     assert 'diff' not in printed
-    assert [entry['status'] for entry in printed['users']] == ['changed', 'unchanged']
+    assert [entry['status'] for entry in printed['users']] == ['changed', 'unchanged'] and code == 0
 
 
-def test_every_user_keeps_every_documented_key_and_the_plans_are_released_before_the_exit():
-    printed, run = finish(diff=True)
+def test_every_user_keeps_every_documented_key_and_the_plans_are_released_before_the_exit(capsys):
+    printed, run, _code = finish(capsys, diff=True)
     assert printed['users'][1] == {'user': 'bo@contoso.com', 'id': 'id-bo@contoso.com', 'status': 'unchanged', 'added': [],
                                    'removed': [], 'plans_changed': [], 'inherited': [], 'usage_location_set': None,
                                    'warnings': [], 'error': None}
@@ -79,3 +89,29 @@ def test_every_user_keeps_every_documented_key_and_the_plans_are_released_before
                                'after': {'ana@contoso.com': {'licenses': ['ENTERPRISEPACK', 'MCOEV'], 'inherited_licenses': [],
                                                              'usage_location': 'US'}}}
     assert printed['summary']['total'] == 2 and run.users == []
+
+
+def test_failed_users_are_written_entry_by_entry_with_the_no_log_values_redacted(capsys):
+    secret = 'contoso.com'  # stands for a no_log value that happens to appear in a user's entry
+    missing = (UserSpec('gone@contoso.com', licenses=(DesiredLicense(E3),)), None)
+    printed, _run, code = finish(capsys, diff=False, no_log_values=[secret],
+                                 users=[missing, (UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))])
+    assert code == 1 and printed['failed'] is True and printed['msg'].startswith('1 of 2 users failed')
+    assert [entry['user'] for entry in printed['users']] == ['gone@********', 'bo@********']
+    assert secret not in json.dumps(printed) and printed['summary']['failed'] == 1
+
+
+def test_a_runner_that_records_results_itself_gets_the_ordinary_end(capsys):
+    class RecordingModule(FakeModule):
+        def exit_json(self, **result):
+            self.ends += 1
+            self.recorded = result
+            sys.exit(0)
+
+    module = RecordingModule(False)
+    report = LicenseReport(module)
+    report.set_plan(plan_run([(UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))], SKUS,
+                             diff=False))
+    with pytest.raises(SystemExit):
+        report.finish()
+    assert module.ends == 2 and [entry['user'] for entry in module.recorded['users']] == ['bo@contoso.com']
