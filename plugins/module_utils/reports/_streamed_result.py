@@ -27,13 +27,13 @@ from ansible.module_utils.common.parameters import remove_values
 
 
 def _caught(end, result):
-    """(what Ansible printed, the exit code) of end(**result); (None, None) when it printed nothing."""
+    """(what Ansible printed, Ansible's SystemExit) of end(**result); (None, None) when it did not exit."""
     output = io.StringIO()
     try:
         with redirect_stdout(output):
             end(**result)
     except SystemExit as stop:
-        return output.getvalue(), stop.code
+        return output.getvalue(), stop
     return None, None
 
 
@@ -51,7 +51,7 @@ def end_streamed(module, key, result, **fail):
     end = module.fail_json if fail else module.exit_json
     entries = result[key]
     marker = 'm365-streamed-%s' % uuid.uuid4().hex
-    text, code = _caught(end, dict(result, **dict(fail, **{key: marker})))
+    text, stop = _caught(end, dict(result, **dict(fail, **{key: marker})))
     quoted = json.dumps(marker)
     if text is None or text.count(quoted) != 1:
         # Not Ansible's ordinary output: end the ordinary way, the whole list in one piece.
@@ -62,4 +62,4 @@ def end_streamed(module, key, result, **fail):
     _write_entries(sys.stdout, entries, module.no_log_values)
     sys.stdout.write(tail)
     sys.stdout.flush()
-    sys.exit(code)
+    raise stop  # Ansible's own exit, with its code, now that its output is written
