@@ -20,6 +20,7 @@ shared, read-only object instead of a decoded copy per user.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import sys
 from urllib.parse import quote
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT
@@ -76,6 +77,9 @@ def compact_user(user, shared):
     if not isinstance(user, dict):
         return user
     compact = dict((name, user[name]) for name in ('id', 'userPrincipalName', 'usageLocation') if name in user)
+    if isinstance(compact.get('usageLocation'), str):
+        # A handful of countries for 100,000 users: one string each, not one per user.
+        compact['usageLocation'] = sys.intern(compact['usageLocation'])
     if 'assignedLicenses' in user:
         compact['assignedLicenses'] = shared.entries(user['assignedLicenses'], LICENCE_KEYS)
     if 'licenseAssignmentStates' in user:
