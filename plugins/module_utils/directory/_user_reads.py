@@ -123,6 +123,12 @@ def read_users(client, references):
     return result
 
 
+def _lower(value):
+    """value in lower case; value itself when it is already (the key then shares the string the user keeps)."""
+    lowered = value.lower()
+    return value if lowered == value else lowered
+
+
 def _read_by_listing(client, wanted, result):
     page_budget = -(-len(wanted) // BATCH_LIMIT)
     url, params = '/users', {'$select': USER_SELECT, '$top': str(LISTING_PAGE_SIZE)}
@@ -130,7 +136,7 @@ def _read_by_listing(client, wanted, result):
         page = client.get(url, params=params)
         result.listing_pages += 1
         for user in page.get('value') or []:
-            for key in (user.get('id', '').lower(), (user.get('userPrincipalName') or '').lower()):
+            for key in (_lower(user.get('id', '')), _lower(user.get('userPrincipalName') or '')):
                 if key in wanted:
                     result.keep(key, user)
         url, params = page.get('@odata.nextLink'), None
