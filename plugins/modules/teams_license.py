@@ -395,8 +395,8 @@ def plan_task(module, report, specs, tenant_skus, client):
     except InputError as error:
         report.fail_before_writes([str(error)])
     group_names = group_names_of(module, report, client, [reads.current(spec.user) for spec in specs])
-    # Diff views only in diff mode: a 100,000-user task must not keep a before/after per user for nothing.
-    run = plan_run([(spec, reads.current(spec.user)) for spec in specs], skus, module.params['seat_check'], PLANNER_CAPABILITIES,
+    # A 100,000-user task: each read is let go once planned (take), and diff views are kept only in diff mode.
+    run = plan_run(((spec, reads.take(spec.user)) for spec in specs), skus, module.params['seat_check'], PLANNER_CAPABILITIES,
                    group_names, diff=module._diff)
     for spec, plan in zip(specs, run.users):
         if reads.error(spec.user) is not None:

@@ -102,6 +102,10 @@ class UserReadResult(object):
     def current(self, reference):
         return self.users.get(reference.lower())
 
+    def take(self, reference):
+        """current(reference), let go of here: the planner uses each read once (a 100,000-user task)."""
+        return self.users.pop(reference.lower(), None)
+
     def error(self, reference):
         return self.errors.get(reference.lower())
 

@@ -37,7 +37,7 @@ Functions
     Task-level errors. The module stops before any write when the list is not empty.
 ``plan_user(spec, current, skus, capabilities=None, group_names=None, diff=True)`` -> UserPlan
 ``plan_run(items, skus, seat_check='strict', capabilities=None, group_names=None, diff=True)`` -> RunPlan
-    ``items``: list of ``(UserSpec, current)`` in input order, one per distinct user.
+    ``items``: ``(UserSpec, current)`` in input order, one per distinct user; any iterable, read once.
 ``apply_plan(current, plan)`` -> the Graph user dict predicted after the writes.
 ``skus`` is always ``{skuId: TenantSku}``.
 
@@ -874,13 +874,20 @@ def _grant_seats_in_order(plans, skus):
             remaining[sku_id] -= 1
 
 
-def _freed_seats(plans, items):
-    """Removals that really release a seat (a SKU also held through a group keeps its seat)."""
+def _seat_releases(plan, current):
+    """(plan, skuIds) of the plan's removals that really release a seat (a SKU also held through a group keeps its
+    seat), or None; counted once seats are granted, since a user failed by then removes nothing."""
+    if not plan.remove:
+        return None
+    inherited = _holdings(current)[1] if current else {}
+    return plan, [sku_id for sku_id in plan.remove if sku_id not in inherited]
+
+
+def _freed_seats(releases):
     freed = {}
-    for plan, (_spec, current) in zip(plans, items):
-        inherited = _holdings(current)[1] if current else {}
-        for sku_id in plan.remove:
-            if sku_id not in inherited:
+    for plan, sku_ids in releases:
+        if plan.remove:
+            for sku_id in sku_ids:
                 freed[sku_id] = freed.get(sku_id, 0) + 1
     return freed
 
@@ -890,7 +897,13 @@ def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=No
 
     ``diff``: False unless the task runs in diff mode, so that no per-user diff view is kept.
     """
-    plans = [plan_user(spec, current, skus, capabilities, group_names, diff) for spec, current in items]
+    # items may be a generator: each user read is used once here and can be let go as soon as it is planned.
+    plans, releases = [], []
+    for spec, current in items:
+        plans.append(plan_user(spec, current, skus, capabilities, group_names, diff))
+        release = _seat_releases(plans[-1], current)
+        if release is not None:
+            releases.append(release)
     demand = _count(plans, 'seats_needed')
     shortages = [_shortage_message(skus[sku_id], needed) for sku_id, needed in sorted(demand.items())
                  if sku_id in skus and needed > skus[sku_id].available]
@@ -898,7 +911,7 @@ def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=No
         _grant_seats_in_order(plans, skus)
     stopped = seat_check == 'strict' and bool(shortages)
     needed = _count(plans, 'seats_needed') if not stopped else demand
-    freed = _freed_seats(plans, items)
+    freed = _freed_seats(releases)
     seats = {}
     # A SKU the tenant no longer lists (removed from a user by exact_scope all) has no seats to report.
     for sku_id in sorted((set(needed) | set(freed)) & set(skus)):
