@@ -21,6 +21,20 @@ def _cut(text, limit=300):
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
+class PlanEntries(object):
+    """The ``users`` entries of a run, each built when read: 100,000 entries never exist at once
+    (reports/_streamed_result.py writes them one by one; anything else may take list() of it)."""
+
+    def __init__(self, plans):
+        self.plans = plans
+
+    def __iter__(self):
+        return (plan.report(compact=True) for plan in self.plans)
+
+    def __len__(self):
+        return len(self.plans)
+
+
 class LicenseReport(object):
     """Collects what the run did and turns it into exit_json / fail_json."""
 
@@ -48,9 +62,11 @@ class LicenseReport(object):
                  'inherited': [], 'usage_location_set': None, 'warnings': [], 'error': reason}
                 for user in self.expected_users]
 
-    def result(self):
+    def result(self, lazy_users=False):
+        """The module result; ``lazy_users``: ``users`` is a PlanEntries (one entry built at a time, for end_streamed)."""
         if self.run is not None:
-            users, summary = [plan.report(compact=True) for plan in self.run.users], self.run.summary
+            users = PlanEntries(self.run.users) if lazy_users else [plan.report(compact=True) for plan in self.run.users]
+            summary = self.run.summary
         else:
             users = self._unplanned_users()
             summary = dict(total=len(users), changed=0, unchanged=0, failed=0, not_attempted=len(users),
@@ -102,22 +118,13 @@ class LicenseReport(object):
                     plan.mark_not_attempted('user %s: not attempted: %s' % (plan.upn, self.stop_reason))
         self._emit_warnings()
         message = 'nothing was changed: %s' % '; '.join(errors)
-        result = self.result()
-        if self.run is not None:
-            self._release_plans()
-        end_streamed(self.module, 'users', result, msg=message, errors=list(errors))
-
-    def _release_plans(self):
-        """Drop the per-user plans once the result holds every user's entry: a 100,000-user task must not
-        hold them while the result is written (reports/_streamed_result.py)."""
-        del self.run.users[:]
+        end_streamed(self.module, 'users', self.result(lazy_users=True), msg=message, errors=list(errors))
 
     def finish(self):
         self._emit_warnings()
-        result = self.result()
+        result = self.result(lazy_users=True)
         failed = [plan for plan in self.run.users if plan.error is not None]
         if not failed:
-            self._release_plans()
             end_streamed(self.module, 'users', result)
             return
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
@@ -132,6 +139,4 @@ class LicenseReport(object):
                 done += '; %d of the failed users had some writes accepted (see users[].usage_location_set and added)' % (
                     summary['failed_after_writes'])
         message = '%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more)
-        del failed[:]
-        self._release_plans()
         end_streamed(self.module, 'users', result, msg=message)

@@ -47,7 +47,10 @@ def _write_entries(stream, entries, no_log_values):
 
 
 def end_streamed(module, key, result, **fail):
-    """exit_json(**result), or fail_json(msg=..., **result) when ``fail`` holds its msg, writing result[key] entry by entry."""
+    """exit_json(**result), or fail_json(msg=..., **result) when ``fail`` holds its msg, writing result[key] entry by entry.
+
+    result[key] is a list or any iterable of entries (built one at a time, so they never all exist at once).
+    """
     end = module.fail_json if fail else module.exit_json
     entries = result[key]
     marker = 'm365-streamed-%s' % uuid.uuid4().hex
@@ -55,7 +58,7 @@ def end_streamed(module, key, result, **fail):
     quoted = json.dumps(marker)
     if text is None or text.count(quoted) != 1:
         # Not Ansible's ordinary output: end the ordinary way, the whole list in one piece.
-        end(**dict(result, **fail))
+        end(**dict(result, **dict(fail, **{key: list(entries)})))
         return
     head, tail = text.split(quoted)
     sys.stdout.write(head)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 m365.licensing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""teams_license's report of a large task: diff views only in diff mode, the plans released before the exit."""
+"""teams_license's report of a large task: diff views only in diff mode, entries written one at a time."""
 
 import json
 import sys
@@ -78,7 +78,10 @@ def test_without_diff_mode_the_report_never_reads_a_diff_view_and_returns_no_dif
     assert [entry['status'] for entry in printed['users']] == ['changed', 'unchanged'] and code == 0
 
 
-def test_every_user_keeps_every_documented_key_and_the_plans_are_released_before_the_exit(capsys):
+def test_every_user_keeps_every_documented_key_with_entries_built_one_at_a_time(capsys, monkeypatch):
+    built = []
+    report_of = _plan.UserPlan.report
+    monkeypatch.setattr(_plan.UserPlan, 'report', lambda plan, compact=False: built.append(plan.user) or report_of(plan, compact))
     printed, run, _code = finish(capsys, diff=True)
     assert printed['users'][1] == {'user': 'bo@contoso.com', 'id': 'id-bo@contoso.com', 'status': 'unchanged', 'added': [],
                                    'removed': [], 'plans_changed': [], 'inherited': [], 'usage_location_set': None,
@@ -88,7 +91,8 @@ def test_every_user_keeps_every_documented_key_and_the_plans_are_released_before
                                                               'usage_location': 'US'}},
                                'after': {'ana@contoso.com': {'licenses': ['ENTERPRISEPACK', 'MCOEV'], 'inherited_licenses': [],
                                                              'usage_location': 'US'}}}
-    assert printed['summary']['total'] == 2 and run.users == []
+    assert printed['summary']['total'] == 2 and len(run.users) == 2
+    assert built == ['ana@contoso.com', 'bo@contoso.com']  # once each, while written: no list of 100,000 entries
 
 
 def test_failed_users_are_written_entry_by_entry_with_the_no_log_values_redacted(capsys):
