@@ -20,6 +20,7 @@ shared, read-only object instead of a decoded copy per user.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import sys
 from urllib.parse import quote
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header
@@ -83,6 +84,9 @@ def compact_user(user, shared):
     if not isinstance(user, dict):
         return user
     compact = dict((name, value) for name, value in user.items() if not name.startswith('@odata.'))
+    if isinstance(compact.get('usageLocation'), str):
+        # A handful of countries for 100,000 users: one string each, not one per user.
+        compact['usageLocation'] = sys.intern(compact['usageLocation'])
     if 'assignedLicenses' in user:
         compact['assignedLicenses'] = shared.entries(user['assignedLicenses'], LICENCE_KEYS)
     if 'licenseAssignmentStates' in user:
@@ -104,6 +108,10 @@ class UserReadResult(object):
 
     def current(self, reference):
         return self.users.get(reference.lower())
+
+    def take(self, reference):
+        """current(reference), let go of here: the planner uses each read once (a 100,000-user task)."""
+        return self.users.pop(reference.lower(), None)
 
     def error(self, reference):
         return self.errors.get(reference.lower())
@@ -144,6 +152,12 @@ def iter_user_pages(client, select=USER_SELECT, user_filter=None):
         seen.add(url)
 
 
+def _lower(value):
+    """value in lower case; value itself when it is already (the key then shares the string the user keeps)."""
+    lowered = value.lower()
+    return value if lowered == value else lowered
+
+
 def _read_by_listing(client, wanted, result, select=USER_SELECT):
     page_budget = -(-len(wanted) // BATCH_LIMIT)
     url, params = '/users', {'$select': select, '$top': str(LISTING_PAGE_SIZE)}
@@ -152,7 +166,7 @@ def _read_by_listing(client, wanted, result, select=USER_SELECT):
         result.listing_pages += 1
         # A page without its list is an error, never "nobody matched" (issue 15, class 5).
         for user in page_values(page, '/users'):
-            for key in (user.get('id', '').lower(), (user.get('userPrincipalName') or '').lower()):
+            for key in (_lower(user.get('id', '')), _lower(user.get('userPrincipalName') or '')):
                 if key in wanted:
                     result.keep(key, user)
         url, params = page.get('@odata.nextLink'), None

@@ -22,7 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import (
-    RunPlan, UserPlan, _desired_by_sku, _diff_view, _holdings, _part_number, _report_inherited)
+    RunPlan, UserPlan, _desired_by_sku, _holdings, _part_number, _report_inherited)
 
 
 def _covering_group(direct_disabled, paths):
@@ -68,8 +68,7 @@ def plan_direct_removal(spec, current, skus):
         after.pop(sku_id)
         _report_inherited(plan, sku_id, inherited, skus)
     plan.removed.sort()
-    plan.before = _diff_view(direct, inherited, current.get('usageLocation'), skus)
-    plan.after = _diff_view(after, inherited, current.get('usageLocation'), skus)
+    plan.keep_diff_views(skus, direct, inherited, current.get('usageLocation'), after)
     return plan
 
 

@@ -35,9 +35,9 @@ Functions
 ---------
 ``check_task_rules(specs, skus, capabilities=None)`` -> list of str
     Task-level errors. The module stops before any write when the list is not empty.
-``plan_user(spec, current, skus, capabilities=None)`` -> UserPlan
-``plan_run(items, skus, seat_check='strict', capabilities=None)`` -> RunPlan
-    ``items``: list of ``(UserSpec, current)`` in input order, one per distinct user.
+``plan_user(spec, current, skus, capabilities=None, group_names=None, diff=True)`` -> UserPlan
+``plan_run(items, skus, seat_check='strict', capabilities=None, group_names=None, diff=True)`` -> RunPlan
+    ``items``: ``(UserSpec, current)`` in input order, one per distinct user; any iterable, read once.
 ``apply_plan(current, plan)`` -> the Graph user dict predicted after the writes.
 ``skus`` is always ``{skuId: TenantSku}``.
 
@@ -49,7 +49,8 @@ Outputs
 for the report ``added`` / ``removed`` / ``plans_changed`` (sorted part numbers),
 ``inherited`` (``[{'sku': part number, 'group': group id, 'group_name': name or None}]``), ``warnings``, ``error``;
 for diff mode ``before`` / ``after`` (``{'licenses': ['PART', 'PART (disabled: PLAN_A, PLAN_B)'],
-'inherited_licenses': [...], 'usage_location': ...}``, None when the user was not found).
+'inherited_licenses': [...], 'usage_location': ...}``, built on each access, None when the user was not found
+or when planned with ``diff=False``; lists that stay empty are one shared read-only empty list once planned).
 ``changed``, ``status`` ('changed' / 'unchanged' / 'failed' / 'not_attempted'), ``assign_body()``
 (None when no licence changes), ``fail(message)`` (drops every write Graph has not accepted: what
 the writers marked ``usage_location_written`` / ``licences_written`` stays in the report),
@@ -432,8 +433,32 @@ def _redundant_addon_warnings(desired, held, skus, caps):
 
 # ---------------------------------------------------------------- the plan of one user
 
+class _SettledEmpty(list):
+    """The one empty list that every settled plan shares: equal to [], refuses to grow."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_args, **_kwargs):
+        raise TypeError('a settled plan is read-only: plan before settle()')
+
+    append = extend = insert = __setitem__ = __iadd__ = __imul__ = _refuse
+
+
+SETTLED_EMPTY = _SettledEmpty()
+
+
 class UserPlan:
-    """What one user needs; see the module docstring. Lists are ready for the report."""
+    """What one user needs; see the module docstring. Lists are ready for the report.
+
+    A task may plan 100,000 users, so a plan is kept small: slots instead of a __dict__, and once
+    planned (settle) every empty list becomes one shared, read-only empty list. The diff views are built only
+    when asked for (diff mode), from what the planner already holds, never stored per user.
+    """
+
+    __slots__ = ('user', 'id', 'upn', 'group_names', 'add', 'remove', 'usage_location', 'seats_needed', 'added',
+                 'removed', 'plans_changed', 'inherited', 'warnings', 'error', 'not_attempted', 'usage_location_written',
+                 'licences_written', '_diff_source')
+    _LISTS = ('add', 'remove', 'seats_needed', 'added', 'removed', 'plans_changed', 'inherited', 'warnings')
 
     def __init__(self, user, user_id=None, upn=None, group_names=None):
         self.user = user
@@ -454,8 +479,34 @@ class UserPlan:
         # What Graph accepted for this user (real runs): a later failure keeps these in the report.
         self.usage_location_written = False
         self.licences_written = False
-        self.before = None
-        self.after = None
+        # Diff mode only: (skus, direct before, inherited, usage location before, direct after), else None.
+        self._diff_source = None
+
+    def settle(self):
+        """Planning is over: every empty list becomes SETTLED_EMPTY, shared (nothing appends to a settled plan)."""
+        for name in self._LISTS:
+            if not getattr(self, name):
+                setattr(self, name, SETTLED_EMPTY)
+
+    def keep_diff_views(self, skus, direct, inherited, usage_location, after_direct):
+        """Keep what the diff views need (diff mode only): the holdings before and after, by reference."""
+        self._diff_source = (skus, direct, inherited, usage_location, after_direct)
+
+    @property
+    def before(self):
+        """Diff view of the user before the run (diff mode), or None."""
+        if self._diff_source is None:
+            return None
+        skus, direct, inherited, location, _after_direct = self._diff_source
+        return _diff_view(direct, inherited, location, skus)
+
+    @property
+    def after(self):
+        """Diff view of the user after the run: what is planned, or once failed, what Graph accepted."""
+        if self._diff_source is None:
+            return None
+        skus, _direct, inherited, location, after_direct = self._diff_source
+        return _diff_view(after_direct, inherited, self.usage_location or location, skus)
 
     @property
     def changed(self):
@@ -492,23 +543,31 @@ class UserPlan:
         if not self.usage_location_written:
             self.usage_location = None
         if not self.licences_written:
-            self.add, self.remove, self.seats_needed = [], [], []
-            self.added, self.removed, self.plans_changed = [], [], []
-        if self.before is not None and not self.licences_written:
-            # Diff mode shows what Graph accepted: the usage location alone, or nothing.
-            self.after = dict(copy.deepcopy(self.before), usage_location=self.usage_location or self.before['usage_location'])
+            self.add, self.remove, self.seats_needed = SETTLED_EMPTY, SETTLED_EMPTY, SETTLED_EMPTY
+            self.added, self.removed, self.plans_changed = SETTLED_EMPTY, SETTLED_EMPTY, SETTLED_EMPTY
+            if self._diff_source is not None:
+                # Diff mode shows what Graph accepted: the usage location alone, or nothing.
+                skus, direct, inherited, location, _after_direct = self._diff_source
+                self._diff_source = (skus, direct, inherited, location, direct)
 
     def mark_not_attempted(self, reason):
         """The task stopped before writing to this user (a task-level refusal or a fatal stop)."""
         self.fail(reason)
         self.not_attempted = not self.written
 
-    def report(self):
-        """The per-user entry of the module's ``users`` return value."""
-        return {'user': self.user, 'id': self.id, 'status': self.status, 'added': list(self.added),
-                'removed': list(self.removed), 'plans_changed': list(self.plans_changed),
-                'inherited': [dict(entry) for entry in self.inherited], 'usage_location_set': self.usage_location,
-                'warnings': list(self.warnings), 'error': self.error}
+    def report(self, compact=False):
+        """The per-user entry of the module's ``users`` return value.
+
+        ``compact``: an empty list is the shared empty tuple (the same JSON, ``[]``), for a result of
+        100,000 entries that Ansible copies once more before it writes it out.
+        """
+        def listed(values):
+            return () if compact and not values else list(values)
+
+        return {'user': self.user, 'id': self.id, 'status': self.status, 'added': listed(self.added),
+                'removed': listed(self.removed), 'plans_changed': listed(self.plans_changed),
+                'inherited': [dict(entry) for entry in self.inherited] if self.inherited or not compact else (),
+                'usage_location_set': self.usage_location, 'warnings': listed(self.warnings), 'error': self.error}
 
 
 def group_label(group_id, group_names):
@@ -723,14 +782,16 @@ def _rule_error(plan, spec, before_held, after_held, desired, skus, caps, not_in
     return '; '.join(errors) or None
 
 
-def plan_user(spec, current, skus, capabilities=None, group_names=None):
+def plan_user(spec, current, skus, capabilities=None, group_names=None, diff=True):
     """The UserPlan of one user (current: the Graph user dict, or None when not found).
 
     ``group_names``: {group id: displayName}, to name the groups of inherited licences.
+    ``diff``: keep what the diff views need (diff mode); without it ``before`` / ``after`` are None.
     """
     if current is None:
         plan = UserPlan(spec.user)
         plan.fail('user %s not found: check the user principal name or object id' % spec.user)
+        plan.settle()
         return plan
     caps = _capability_sets(capabilities)
     plan = UserPlan(spec.user, current.get('id'), current.get('userPrincipalName'), group_names)
@@ -744,8 +805,8 @@ def plan_user(spec, current, skus, capabilities=None, group_names=None):
     else:
         after_direct = _ensure_present(plan, desired, direct, inherited, skus)
     error = error or _usage_location_error(plan, spec, current, _effective(direct, inherited), skus, caps)
-    plan.before = _diff_view(direct, inherited, current.get('usageLocation'), skus)
-    plan.after = _diff_view(after_direct, inherited, plan.usage_location or current.get('usageLocation'), skus)
+    if diff:
+        plan.keep_diff_views(skus, direct, inherited, current.get('usageLocation'), after_direct)
     phone_not_in_force = _asked_but_not_in_force(plan, caps.phone_system, desired, after_direct, inherited, skus, current)
     error = error or _rule_error(plan, spec, _effective(direct, inherited), _effective(after_direct, inherited),
                                  desired, skus, caps, phone_not_in_force)
@@ -755,6 +816,7 @@ def plan_user(spec, current, skus, capabilities=None, group_names=None):
     plan.plans_changed.sort()
     if error:
         plan.fail(error)
+    plan.settle()
     return plan
 
 
@@ -816,20 +878,36 @@ def _grant_seats_in_order(plans, skus):
             remaining[sku_id] -= 1
 
 
-def _freed_seats(plans, items):
-    """Removals that really release a seat (a SKU also held through a group keeps its seat)."""
+def _seat_releases(plan, current):
+    """(plan, skuIds) of the plan's removals that really release a seat (a SKU also held through a group keeps its
+    seat), or None; counted once seats are granted, since a user failed by then removes nothing."""
+    if not plan.remove:
+        return None
+    inherited = _holdings(current)[1] if current else {}
+    return plan, [sku_id for sku_id in plan.remove if sku_id not in inherited]
+
+
+def _freed_seats(releases):
     freed = {}
-    for plan, (_spec, current) in zip(plans, items):
-        inherited = _holdings(current)[1] if current else {}
-        for sku_id in plan.remove:
-            if sku_id not in inherited:
+    for plan, sku_ids in releases:
+        if plan.remove:
+            for sku_id in sku_ids:
                 freed[sku_id] = freed.get(sku_id, 0) + 1
     return freed
 
 
-def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=None):
-    """Plan every (UserSpec, current) item; check seats against the whole run's demand."""
-    plans = [plan_user(spec, current, skus, capabilities, group_names) for spec, current in items]
+def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=None, diff=True):
+    """Plan every (UserSpec, current) item; check seats against the whole run's demand.
+
+    ``diff``: False unless the task runs in diff mode, so that no per-user diff view is kept.
+    """
+    # items may be a generator: each user read is used once here and can be let go as soon as it is planned.
+    plans, releases = [], []
+    for spec, current in items:
+        plans.append(plan_user(spec, current, skus, capabilities, group_names, diff))
+        release = _seat_releases(plans[-1], current)
+        if release is not None:
+            releases.append(release)
     demand = _count(plans, 'seats_needed')
     shortages = [_shortage_message(skus[sku_id], needed) for sku_id, needed in sorted(demand.items())
                  if sku_id in skus and needed > skus[sku_id].available]
@@ -837,7 +915,7 @@ def plan_run(items, skus, seat_check='strict', capabilities=None, group_names=No
         _grant_seats_in_order(plans, skus)
     stopped = seat_check == 'strict' and bool(shortages)
     needed = _count(plans, 'seats_needed') if not stopped else demand
-    freed = _freed_seats(plans, items)
+    freed = _freed_seats(releases)
     seats = {}
     # A SKU the tenant no longer lists (removed from a user by exact_scope all) has no seats to report.
     for sku_id in sorted((set(needed) | set(freed)) & set(skus)):

@@ -10,6 +10,8 @@ failed; every user's outcome is returned either way, so a partial failure is nev
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.m365.licensing.plugins.module_utils.reports._streamed_result import end_streamed
+
 # Long lists are cut in messages; every user stays in the `users` return value.
 MESSAGE_USER_LIMIT = 20
 WARNING_LIMIT = 10
@@ -17,6 +19,20 @@ WARNING_LIMIT = 10
 
 def _cut(text, limit=300):
     return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+class PlanEntries(object):
+    """The ``users`` entries of a run, each built when read: 100,000 entries never exist at once
+    (reports/_streamed_result.py writes them one by one; anything else may take list() of it)."""
+
+    def __init__(self, plans):
+        self.plans = plans
+
+    def __iter__(self):
+        return (plan.report(compact=True) for plan in self.plans)
+
+    def __len__(self):
+        return len(self.plans)
 
 
 class LicenseReport(object):
@@ -47,9 +63,11 @@ class LicenseReport(object):
                  'inherited': [], 'usage_location_set': None, 'warnings': [], 'error': reason}
                 for user in self.expected_users]
 
-    def result(self):
+    def result(self, lazy_users=False):
+        """The module result; ``lazy_users``: ``users`` is a PlanEntries (one entry built at a time, for end_streamed)."""
         if self.run is not None:
-            users, summary = [plan.report() for plan in self.run.users], self.run.summary
+            users = PlanEntries(self.run.users) if lazy_users else [plan.report(compact=True) for plan in self.run.users]
+            summary = self.run.summary
         else:
             users = self._unplanned_users()
             summary = dict(total=len(users), changed=0, unchanged=0, failed=0, not_attempted=len(users),
@@ -101,17 +119,19 @@ class LicenseReport(object):
                     plan.mark_not_attempted('user %s: not attempted: %s' % (plan.upn, self.stop_reason))
         self._emit_warnings()
         message = 'nothing was changed: %s' % '; '.join(errors)
-        self.module.fail_json(msg=message, errors=list(errors), **self.result())
+        end_streamed(self.module, 'users', self.result(lazy_users=True), msg=message, errors=list(errors))
 
     def finish(self):
         self._emit_warnings()
-        result = self.result()
+        result = self.result(lazy_users=True)
         failed = [plan for plan in self.run.users if plan.error is not None]
         if not failed:
-            self.module.exit_json(**result)
+            end_streamed(self.module, 'users', result)
+            return
         if self.stop_message:
             # A stop (a refusal for every user, a signal): one short message, the users say the rest.
-            self.module.fail_json(msg=self.stop_message, **result)
+            end_streamed(self.module, 'users', result, msg=self.stop_message)
+            return
         shown = '; '.join(plan.error for plan in failed[:MESSAGE_USER_LIMIT])
         more = ' (and %d more, see users)' % (len(failed) - MESSAGE_USER_LIMIT) if len(failed) > MESSAGE_USER_LIMIT else ''
         if self.module.check_mode:
@@ -123,5 +143,5 @@ class LicenseReport(object):
             if summary['failed_after_writes']:
                 done += '; %d of the failed users had some writes accepted (see users[].usage_location_set and added)' % (
                     summary['failed_after_writes'])
-        self.module.fail_json(msg='%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more),
-                              **result)
+        message = '%d of %d users failed (%s): %s%s' % (len(failed), len(self.run.users), done, shown, more)
+        end_streamed(self.module, 'users', result, msg=message)

@@ -105,7 +105,6 @@ def test_redact_never_masks_the_name_of_the_option_to_fix():
     assert text == 'wrong client_certificate_password for app.pfx; the ******** ******** failed'
 
 
-
 def test_an_exception_quoting_the_authorization_header_is_redacted():
     """requests refuses a header value with a newline and quotes it whole (issue 15's first example)."""
     failure = requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s)"

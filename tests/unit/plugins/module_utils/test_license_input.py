@@ -177,3 +177,14 @@ def test_user_references_lists_each_distinct_user_even_from_input_that_is_refuse
     bad = params(users=['a@contoso.com', {'user': 'B@contoso.com', 'bogus': 1}, 'A@contoso.com', 42, {'x': 1}])
     assert user_references(bad) == ['a@contoso.com', 'B@contoso.com']
     assert user_references(params(user='one@contoso.com')) == ['one@contoso.com']
+
+
+def test_the_users_of_a_large_task_are_listed_in_linear_time():
+    # Issue 13: 100,000 users once cost minutes here (each reference compared with every earlier one).
+    from ansible_collections.m365.licensing.plugins.module_utils.licensing._input import user_references
+    import time
+    users = ['user%06d@contoso.com' % number for number in range(100000)] + ['USER000001@contoso.com']
+    started = time.monotonic()
+    references = user_references(dict(user=None, users=users))
+    assert len(references) == 100000 and references[1] == 'user000001@contoso.com'
+    assert time.monotonic() - started < 10

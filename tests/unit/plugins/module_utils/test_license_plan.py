@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the teams_license planner: table tests per rule, then hypothesis properties."""
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -793,3 +795,43 @@ def test_property_a_failed_user_writes_nothing(specs, users):
         if plan.status == 'failed':
             assert plan.assign_body() is None and plan.usage_location is None and not plan.changed
             assert plan.seats_needed == [] and apply_plan(current, plan) == current
+
+
+# ---------------------------------------------------------------- memory of a large task (issue #13)
+
+def test_without_diff_mode_no_diff_view_is_built_or_kept(monkeypatch):
+    # A 100,000-user no-op must not pay for a before/after per user that nobody shows.
+    from ansible_collections.m365.licensing.plugins.module_utils.licensing import _plan
+
+    def refuse(*_args):
+        raise AssertionError('a diff view was built without diff mode')
+
+    monkeypatch.setattr(_plan, '_diff_view', refuse)
+    run = plan_run([(spec(PHONE), graph_user(direct={E3: []})), (spec(E3, user='bo@contoso.com'),
+                                                                 graph_user('bo@contoso.com', direct={E3: []}))],
+                   SKUS, diff=False)
+    assert [plan.status for plan in run.users] == ['changed', 'unchanged']
+    assert all(plan.before is None and plan.after is None for plan in run.users)
+
+
+def test_a_settled_no_op_plan_holds_no_list_of_its_own_and_reports_the_same_entry():
+    from ansible_collections.m365.licensing.plugins.module_utils.licensing import _plan
+
+    plan = plan_user(spec(E3), graph_user(direct={E3: []}), SKUS, diff=False)
+    assert not hasattr(plan, '__dict__')
+    lists = ('add', 'remove', 'seats_needed', 'added', 'removed', 'plans_changed', 'inherited', 'warnings')
+    assert all(getattr(plan, name) is _plan.SETTLED_EMPTY for name in lists)
+    assert plan.report() == {'user': 'ana@contoso.com', 'id': 'id-ana@contoso.com', 'status': 'unchanged', 'added': [],
+                             'removed': [], 'plans_changed': [], 'inherited': [], 'usage_location_set': None,
+                             'warnings': [], 'error': None}
+    with pytest.raises(TypeError):
+        plan.warnings.append('late')
+    compact = plan.report(compact=True)
+    assert json.dumps(compact, sort_keys=True) == json.dumps(plan.report(), sort_keys=True)
+
+
+def test_diff_views_are_the_same_whether_read_before_or_after_a_failure():
+    plan = plan_user(spec(PHONE, DOMESTIC), graph_user(direct={E3: []}), SKUS)
+    assert plan.after['licenses'] == ['ENTERPRISEPACK', 'MCOEV', 'MCOPSTN1']
+    plan.fail('user ana@contoso.com: refused')
+    assert plan.after == plan.before == {'licenses': ['ENTERPRISEPACK'], 'inherited_licenses': [], 'usage_location': 'US'}
