@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: teams_group_license
 short_description: Set the Teams licences a security group assigns to its members, and fix its member errors
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Declares the licences of a group used for group-based licensing (for example a "Teams Phone - US" group carrying
     Teams Phone and a Domestic Calling Plan), with their disabled plans; every member inherits them.

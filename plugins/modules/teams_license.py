@@ -86,6 +86,7 @@ options:
       - Allow O(usage_location) to move users who hold a Calling Plan from one country to another.
     type: bool
     default: false
+    version_added: 2.0.0
   allow_removing_all_licenses:
     description:
       - Allow O(state=exact) with O(exact_scope=all) and an empty O(licenses) list, which removes every licence
@@ -93,6 +94,7 @@ options:
         write, with the count of licences it would remove.
     type: bool
     default: false
+    version_added: 2.0.0
   allow_disabling_all_plans:
     description:
       - Allow a licence whose C(enabled_plans) is empty (or whose C(disabled_plans) names every plan), which switches
@@ -100,6 +102,7 @@ options:
         holding that licence.
     type: bool
     default: false
+    version_added: 2.0.0
   pstn_connectivity:
     description:
       - How the users reach the phone network. Users on V(direct_routing) or V(operator_connect) need Teams Phone
@@ -133,6 +136,7 @@ options:
       - Licences held only through a group are left alone instead of failing the user.
     type: bool
     default: false
+    version_added: 2.0.0
   release_numbers:
     description:
       - Accept licence changes that release Teams phone numbers. Removing a Calling Plan releases the user's Calling Plan
@@ -142,7 +146,7 @@ options:
         C(TeamsTelephoneNumber.Read.All); without it the task warns once and does not check.
     type: bool
     default: false
-    version_added: 1.1.0
+    version_added: 2.0.0
   max_concurrency:
     description:
       - How many C($batch) requests of 20 users run at once. Graph allows about 20 licence writes per second per app
@@ -160,7 +164,7 @@ options:
         written in check mode too. A path that cannot be written fails the task before anything is sent to Graph.
       - See the "Watching a long run" section of C(docs/teams_license.md) for AWX and other ways to use it.
     type: path
-    version_added: 1.1.0
+    version_added: 2.0.0
 extends_documentation_fragment:
   - m365.licensing.graph
   - m365.licensing.attributes

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: teams_license_info
 short_description: Report who holds which Teams licence, from where, and what is wrong
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Reads users' licences from Microsoft Graph and reports, per user and licence, whether it is assigned directly or
     inherited from groups (named), its state and error, its disabled service plans and whether its Teams plans are

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: teams_phone_number
 short_description: Assign and unassign Microsoft Teams phone numbers, from the tenant's inventory
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Declares which Teams phone numbers users and resource accounts hold - Calling Plan, Direct Routing and Operator
     Connect numbers - through the Microsoft Graph number management API.

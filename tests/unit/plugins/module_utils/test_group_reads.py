@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
+from ansible_collections.m365.licensing.tests.unit.plugins.module_utils.fake_graph_client import FakeClient
 from ansible_collections.m365.licensing.plugins.module_utils.directory._group_reads import (
     GroupResolutionError,
     is_user,
@@ -20,35 +21,6 @@ GROUP_ID = '5a1c2b3d-0000-4000-8000-00000000000a'
 OTHER_ID = '5a1c2b3d-0000-4000-8000-00000000000b'
 NOT_FOUND = {'error': {'code': 'Request_ResourceNotFound', 'message': 'Resource does not exist.'}}
 FORBIDDEN = {'error': {'code': 'Authorization_RequestDenied', 'message': 'Insufficient privileges'}}
-
-
-class FakeClient(object):
-    """Records batches and GETs; batch items answered by `answer(request)`, GETs by `pages` in order."""
-
-    def __init__(self, answer=None, pages=None):
-        self.answer = answer or (lambda request: BatchResponse(200, {}, {}))
-        self.pages = list(pages or [])
-        self.batches = []
-        self.gets = []
-
-    def batch(self, requests):
-        self.batches.append(list(requests))
-        return [self.answer(request) for request in requests]
-
-    def get(self, url, params=None):
-        self.gets.append((url, params))
-        page = self.pages.pop(0)
-        if isinstance(page, Exception):
-            raise page
-        return page
-
-    def get_paged(self, url, params=None):
-        values, page = [], self.get(url, params)
-        while True:
-            values.extend(page.get('value') or [])
-            if not page.get('@odata.nextLink'):
-                return values
-            page = self.get(page['@odata.nextLink'])
 
 
 def test_group_names_are_read_in_one_batch_with_only_id_and_name_selected():

@@ -9,29 +9,12 @@ from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan imp
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
 from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, read_users
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import apply_plan
+from ansible_collections.m365.licensing.tests.unit.plugins.module_utils.fake_graph_client import FakeClient
 
 PHONE = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd'
 FORBIDDEN = {'error': {'code': 'Authorization_RequestDenied', 'message': 'Insufficient privileges'}}
 USAGE_LOCATION_ERROR = {'error': {'code': 'Request_BadRequest',
                                   'message': 'License assignment cannot be done for user with invalid usage location.'}}
-
-
-class FakeClient(object):
-    """Records batches; answers each request through `answer(request)` -> BatchResponse."""
-
-    def __init__(self, answer=None, pages=None):
-        self.answer = answer or (lambda request: BatchResponse(200, {}, {}))
-        self.pages = list(pages or [])
-        self.batches = []
-        self.gets = []
-
-    def batch(self, requests):
-        self.batches.append(list(requests))
-        return [self.answer(request) for request in requests]
-
-    def get(self, url, params=None):
-        self.gets.append((url, params))
-        return self.pages.pop(0)
 
 
 def graph_user(number):
