@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'integration'))
 
 from graph_emulator.launcher import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from graph_emulator.tenancy import MSP_APP, domain_for, tenant_id_for  # noqa: E402  pylint: disable=wrong-import-position
+import report  # noqa: E402  pylint: disable=wrong-import-position
 import measure  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOK_DIR = os.path.join(REPO_ROOT, 'playbooks', 'msp')
@@ -244,14 +245,8 @@ def main():
     machine = measure.machine()
     results = {'machine': machine, 'config': {'tenants': options.tenants, 'users': options.users, 'latency_ms': options.latency_ms,
                                               'duration_s': round(time.monotonic() - started)}, 'runs': runs}
-    os.makedirs(options.out, exist_ok=True)
-    with open(os.path.join(options.out, 'msp-results.json'), 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=2, sort_keys=True)
-        handle.write('\n')
-    with open(os.path.join(options.out, 'msp-results.md'), 'w', encoding='utf-8') as handle:
-        handle.write(markdown(results))
-    with open(os.path.join(options.out, 'msp-wall.svg'), 'w', encoding='utf-8') as handle:
-        handle.write(chart_svg(results))
+    report.write_results(options.out, {'msp-results.json': results, 'msp-results.md': markdown(results),
+                                       'msp-wall.svg': chart_svg(results)})
     log('done in %.0f s' % (time.monotonic() - started))
     return 0
 

@@ -6,7 +6,9 @@
 The floor (issue #5, scenario 4) is computed here from the emulator's settings; see floor_seconds.
 """
 
+import json
 import math
+import os
 
 # The emulator's throttle (tests/graph_emulator/throttle.py, graph-facts 5.2): one app in one tenant.
 WRITE_BURST = 3000  # Tenant_Application/Write bucket capacity
@@ -34,6 +36,18 @@ TARGET_RSS_MB = 150.0
 
 
 # ----- the floor -----------------------------------------------------------------------------
+
+def write_results(directory, files):
+    """Write each {file name: content} into directory: a dict as indented, sorted JSON, a string as it is."""
+    os.makedirs(directory, exist_ok=True)
+    for name, content in files.items():
+        with open(os.path.join(directory, name), 'w', encoding='utf-8') as handle:
+            if isinstance(content, dict):
+                json.dump(content, handle, indent=2, sort_keys=True)
+                handle.write('\n')
+            else:
+                handle.write(content)
+
 
 def floor_seconds(writes, latency_s):
     """The least wall time any client could take for `writes` licence writes (one per user).

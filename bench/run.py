@@ -400,14 +400,8 @@ def main():
 
     results = report.build(machine, throughput, runs, options.latency_ms, round(time.monotonic() - started), failures,
                            client_settings())
-    os.makedirs(options.out, exist_ok=True)
-    with open(os.path.join(options.out, 'results.json'), 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=2, sort_keys=True)
-        handle.write('\n')
-    with open(os.path.join(options.out, 'wall-time.svg'), 'w', encoding='utf-8') as handle:
-        handle.write(report.chart_svg(results))
-    with open(os.path.join(options.out, 'results.md'), 'w', encoding='utf-8') as handle:
-        handle.write(report.markdown(results))
+    report.write_results(options.out, {'results.json': results, 'wall-time.svg': report.chart_svg(results),
+                                       'results.md': report.markdown(results)})
     log('done in %.0f s: %s' % (time.monotonic() - started, os.path.join(options.out, 'results.md')))
     for target in results['targets']:
         log('%s %s: %s' % ('met    ' if target['met'] else 'MISSED ', target['target'], target['measured']))

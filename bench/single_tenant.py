@@ -89,12 +89,7 @@ def main():
         if options.noop_users:
             results['noop'] = noop_run(workdir, collections, options.noop_users, options.latency_ms)
     results['duration_s'] = round(time.monotonic() - started)
-    os.makedirs(options.out, exist_ok=True)
-    with open(os.path.join(options.out, 'single-tenant-results.json'), 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=2, sort_keys=True)
-        handle.write('\n')
-    with open(os.path.join(options.out, 'single-tenant-results.md'), 'w', encoding='utf-8') as handle:
-        handle.write(markdown(results))
+    report.write_results(options.out, {'single-tenant-results.json': results, 'single-tenant-results.md': markdown(results)})
     log('done in %.0f s' % (time.monotonic() - started))
     return 0
 
