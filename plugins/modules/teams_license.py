@@ -165,6 +165,16 @@ options:
       - See the "Watching a long run" section of C(docs/teams_license.md) for AWX and other ways to use it.
     type: path
     version_added: 2.0.0
+  return_unchanged_users:
+    description:
+      - Whether RV(users) lists the users that are already right. With V(false) it lists only the users that changed
+        (or would, in check mode), failed, were not attempted, or have a warning; RV(summary) still counts everyone.
+      - Set it to V(false) for tasks of tens of thousands of users. Ansible copies and checks every value of a
+        result on the controller, and a registered result once more, so a list of 100,000 users costs the controller
+        about 10 seconds and the run's memory far more than the licensing itself (see C(docs/reliability.md)).
+    type: bool
+    default: true
+    version_added: 2.0.0
 extends_documentation_fragment:
   - m365.licensing.graph
   - m365.licensing.attributes
@@ -265,6 +275,13 @@ EXAMPLES = r'''
     state: absent
     remove_direct_if_inherited: true
 
+- name: A whole tenant in one task, listing only the users that changed or failed
+  m365.licensing.teams_license:
+    users: "{{ lookup('ansible.builtin.file', 'files/all_staff.txt').splitlines() }}"
+    licenses: [ENTERPRISEPACK, phone_system]
+    return_unchanged_users: false
+  register: licensing
+
 - name: Resource account for an auto attendant, waiting until Teams has provisioned it
   m365.licensing.teams_license:
     user: aa-reception@contoso.com
@@ -276,8 +293,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 users:
-  description: One entry per distinct user, in input order, on every path (a task refused before reading the users
-    lists them as V(not_attempted)).
+  description:
+    - One entry per distinct user, in input order, on every path (a task refused before reading the users lists them
+      as V(not_attempted)).
+    - With O(return_unchanged_users=false), users whose status is V(unchanged) and who have no warning are left out.
   returned: always
   type: list
   elements: dict
@@ -394,6 +413,7 @@ def argument_spec():
         remove_direct_if_inherited=dict(type='bool', default=False),
         release_numbers=dict(type='bool', default=False),
         progress_file=dict(type='path'),
+        return_unchanged_users=dict(type='bool', default=True),
     )
 
 

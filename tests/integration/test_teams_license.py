@@ -100,6 +100,31 @@ def test_bulk_assignment_from_a_file_with_the_user_playbook(fresh_emulator, run_
     assert 'MCOEV' in preview['diff']['after'][adele]['licenses']
 
 
+def test_without_unchanged_users_the_result_lists_what_changed_or_failed_and_counts_everyone(fresh_emulator, run_playbook):
+    holders = [name for name in OFFICE_STAFF if 'MCOEV' in held(fresh_emulator, name)]
+    newcomers = [name for name in OFFICE_STAFF if name not in holders][:3]
+    assert newcomers, 'the sample tenant needs users without Teams Phone'
+    users = [upn(name) for name in holders + newcomers] + [upn('NoSuchUser')]
+    extra = scenario(fresh_emulator, users=users, licenses=['phone_system'], return_unchanged_users=False)
+    listed = sorted([upn(name) for name in newcomers] + [upn('NoSuchUser')])
+    start = writes(fresh_emulator)
+    preview = run_playbook('teams_license.yml', extra, check=True).task('Licences')['result']
+    assert sorted(entry['user'] for entry in preview['users']) == listed and writes(fresh_emulator) == start
+    run = run_playbook('teams_license.yml', extra)
+    result = run.task('Licences')['result']
+    assert run.rc != 0 and 'NoSuchUser' in result['msg']  # the missing user fails the task, as with every user listed
+    assert sorted(entry['user'] for entry in result['users']) == listed
+    assert result['summary'] == {'total': len(users), 'changed': len(newcomers), 'unchanged': len(holders), 'failed': 1,
+                                 'not_attempted': 0, 'failed_after_writes': 0}
+    for name in newcomers:
+        assert 'MCOEV' in held(fresh_emulator, name)
+    assert writes(fresh_emulator) - start == len(newcomers)
+    again = run_playbook('teams_license.yml', dict(extra, users=users[:-1]))
+    assert again.rc == 0 and again.task('Licences')['status'] == 'ok'
+    assert again.task('Licences')['result']['users'] == [] and again.task('Licences')['result']['summary']['unchanged'] == len(users) - 1
+    assert writes(fresh_emulator) - start == len(newcomers), 'the second run wrote to the tenant'
+
+
 def test_audio_conferencing_in_bulk(fresh_emulator, run_playbook):
     users = [upn(name) for name in OFFICE_STAFF[:5]]
     converge(run_playbook, fresh_emulator, scenario(fresh_emulator, users=users, licenses=['audio_conferencing']))

@@ -125,7 +125,7 @@ def user_path(reference):
 def read_users(client, references, select=USER_SELECT):
     """Read every referenced user; see the module docstring for how. ``select``: the properties read."""
     result = UserReadResult()
-    wanted = dict((reference.lower(), reference) for reference in references)
+    wanted = dict((_lower(reference), reference) for reference in references)
     if len(wanted) >= LISTING_THRESHOLD:
         _read_by_listing(client, wanted, result, select)
     missing = [reference for key, reference in wanted.items() if key not in result.users]

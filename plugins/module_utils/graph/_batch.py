@@ -15,7 +15,10 @@ to Graph's limit without wasting requests or losing items:
   come back 429. The schedule is anchored on Graph's own Retry-After (when the bucket holds the
   refused writes again) and re-anchored by every later write 429, so it needs no margin on the
   rate: the bucket refills continuously, and each envelope goes when its writes have refilled.
-  Until the first write 429, the burst allowance is used at full speed.
+  Until then the burst allowance is used at full speed, and the pace starts before the first 429:
+  a write answered with x-ms-throttle-limit-percentage (sent once usage passes 0.8 of a limit,
+  graph-facts 5.2) tells how many writes the bucket still holds, so the schedule spends exactly
+  those, minus the writes already sent after the measured ones, and then keeps the sustained rate.
 - Throttled items are retried for as long as the run makes progress; a 5xx, a lost or a malformed
   answer to a read counts against max_retries for that item, with its own backoff. Items still
   pending after retry_budget seconds without any item succeeding are given up with their last
@@ -42,7 +45,11 @@ from ansible_collections.m365.licensing.plugins.module_utils.graph._errors impor
 
 BATCH_LIMIT = 20  # requests per $batch envelope (graph-facts section 4)
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
-SUSTAINED_WRITES_PER_SECOND = 3000 / 150.0  # write quota per app per tenant (graph-facts 5.2)
+WRITE_QUOTA = 3000  # writes per app per tenant per 150 s (graph-facts 5.2)
+SUSTAINED_WRITES_PER_SECOND = WRITE_QUOTA / 150.0
+# x-ms-throttle-limit-percentage comes with two decimals: the usage it names may be up to half a
+# hundredth higher, so that much of the quota is not counted as left.
+USAGE_ROUNDING = 0.005
 # Added to each paced send, never to the schedule: it absorbs the client's sleep and thread jitter
 # without slowing the pace (a margin on the rate would cost its share of every paced second).
 PACING_SLACK_SECONDS = 0.01
@@ -116,6 +123,15 @@ def header(headers, name):
     return None
 
 
+def limit_usage(response):
+    """The fraction of a limit used, from x-ms-throttle-limit-percentage (0.8 to 1.8, graph-facts 5.2), or None."""
+    try:
+        usage = float(header(response.headers, 'x-ms-throttle-limit-percentage'))
+    except (TypeError, ValueError):
+        return None
+    return usage if 0.0 < usage < 5.0 else None  # anything else is not the documented header
+
+
 def write_limit_reached(response):
     """Whether a 429 says the write quota (not the read one) is spent."""
     information = header(response.headers, 'x-ms-throttle-information') or ''
@@ -139,6 +155,7 @@ class Pacer(object):
         self._gate = 0.0
         self._write_interval = 1.0 / writes_per_second
         self._next_write_slot = None  # None: the burst allowance is still being used
+        self._writes_sent = 0  # every write handed to an envelope so far: wait_turn's ticket
 
     @property
     def pacing(self):
@@ -156,9 +173,28 @@ class Pacer(object):
             if on_writes:
                 self._next_write_slot = max(self._next_write_slot or 0.0, self._gate)
 
-    def wait_turn(self, write_count):
-        """Sleep until this envelope may go: after the gate, and once its writes have refilled."""
+    def write_usage(self, usage, ticket):
+        """A write answer said the write limit is `usage` used: pace from here on, spending what is left.
+
+        `ticket` is what wait_turn returned for the envelope that carried the answer: the writes
+        sent after it are not in the usage yet. Once pacing, the schedule (and every later 429)
+        rules, and the header is not needed: a bucket kept near empty reports about 1.00 anyway.
+        """
         with self._lock:
+            if self._next_write_slot is not None:
+                return
+            left = (1.0 - usage - USAGE_ROUNDING) * WRITE_QUOTA - (self._writes_sent - ticket)
+            # The schedule starts `left` writes in the past: those go at once, the next ones at the pace.
+            self._next_write_slot = self._clock() - left * self._write_interval
+
+    def wait_turn(self, write_count):
+        """Sleep until this envelope may go: after the gate, and once its writes have refilled.
+
+        Returns the envelope's ticket for write_usage: the writes sent up to and with it.
+        """
+        with self._lock:
+            self._writes_sent += write_count
+            ticket = self._writes_sent
             now = self._clock()
             start = max(now, self._gate)
             if self._next_write_slot is not None and write_count:
@@ -170,6 +206,7 @@ class Pacer(object):
         delay = start - self._clock()
         if delay > 0:
             self._sleep(delay)
+        return ticket
 
 
 class BatchRun(object):
@@ -207,7 +244,7 @@ class BatchRun(object):
             if not chunk:
                 return
             writes = sum(1 for index in chunk if is_write(self.items[index]))
-            self.pacer.wait_turn(writes)
+            ticket = self.pacer.wait_turn(writes)
             try:
                 if any(self.stop.refusal(self.items[index]) for index in chunk):
                     raise NotAttemptedError('stopped while waiting for its turn')  # the stop came during the wait
@@ -226,7 +263,7 @@ class BatchRun(object):
             except GraphError as error:
                 # The envelope failed after its own retries: its items' outcome is unknown.
                 answers = self.client.envelope_failure([self.items[index]['id'] for index in chunk], error)
-            self._settle(chunk, answers, writes)
+            self._settle(chunk, answers, writes, ticket)
 
     def _not_attempted(self, indexes):
         answers = {}
@@ -280,8 +317,9 @@ class BatchRun(object):
                 finally:
                     self.condition.acquire()
 
-    def _settle(self, chunk, answers, writes):
+    def _settle(self, chunk, answers, writes, ticket):
         throttles = []
+        usage = None  # the highest write-limit usage this envelope's writes were answered with
         with self.condition:
             now = self.client._clock()
             for index in chunk:
@@ -289,6 +327,9 @@ class BatchRun(object):
                 self.results[index] = response
                 if response.ok and is_write(item):
                     self.stop.write_proven = True
+                    answered_usage = limit_usage(response)
+                    if answered_usage is not None:
+                        usage = max(usage or 0.0, answered_usage)
                 elif is_fatal_write_refusal(item, response):
                     self.stop.stop_writes(response.error(), item)
                 delay = self._retry_delay(index, response)
@@ -309,6 +350,8 @@ class BatchRun(object):
             self.condition.notify_all()
         for retry_after, on_writes in throttles:
             self.pacer.throttled(retry_after, on_writes)
+        if usage is not None:
+            self.pacer.write_usage(usage, ticket)
 
     def _given_up(self, index, response, delay):
         """The final answer of an item whose next wait would outlast the retry budget: says what was throttled."""

@@ -215,9 +215,19 @@ class LicenseResolver(object):
 
 
 def user_specs(requests, resolver, exact_scope, move_calling_plan_users=False):
-    """The planner's UserSpecs, with every licence resolved against the tenant."""
-    return [UserSpec(user=request.user, state=request.state,
-                     licenses=tuple(resolver.desired_license(license) for license in request.licenses),
+    """The planner's UserSpecs, with every licence resolved against the tenant.
+
+    Users who take the task's licence list share one resolved tuple (the planner never changes
+    it): 100,000 users then hold one, not 100,000 copies.
+    """
+    resolved = {}  # id(a request's licence list) -> its DesiredLicenses; the requests keep every list alive
+
+    def desired(licenses):
+        if id(licenses) not in resolved:
+            resolved[id(licenses)] = tuple(resolver.desired_license(license) for license in licenses)
+        return resolved[id(licenses)]
+
+    return [UserSpec(user=request.user, state=request.state, licenses=desired(request.licenses),
                      usage_location=request.usage_location, pstn_connectivity=request.pstn_connectivity,
                      exact_scope=exact_scope, move_calling_plan_users=move_calling_plan_users)
             for request in requests]

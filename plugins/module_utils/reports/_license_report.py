@@ -21,12 +21,17 @@ def _cut(text, limit=300):
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
+def _worth_listing(plan):
+    """A user the task did something to, or has something to say about (return_unchanged_users=false)."""
+    return plan.status != 'unchanged' or bool(plan.warnings)
+
+
 class PlanEntries(object):
     """The ``users`` entries of a run, each built when read: 100,000 entries never exist at once
     (reports/_streamed_result.py writes them one by one; anything else may take list() of it)."""
 
-    def __init__(self, plans):
-        self.plans = plans
+    def __init__(self, plans, unchanged=True):
+        self.plans = plans if unchanged else [plan for plan in plans if _worth_listing(plan)]
 
     def __iter__(self):
         return (plan.report(compact=True) for plan in self.plans)
@@ -66,7 +71,8 @@ class LicenseReport(object):
     def result(self, lazy_users=False):
         """The module result; ``lazy_users``: ``users`` is a PlanEntries (one entry built at a time, for end_streamed)."""
         if self.run is not None:
-            users = PlanEntries(self.run.users) if lazy_users else [plan.report(compact=True) for plan in self.run.users]
+            entries = PlanEntries(self.run.users, self.module.params.get('return_unchanged_users', True))
+            users = entries if lazy_users else list(entries)
             summary = self.run.summary
         else:
             users = self._unplanned_users()

@@ -37,12 +37,31 @@ def _caught(end, result):
     return None, None
 
 
+def _json_plain(values):
+    """The no_log values when each is written in JSON as it is (no quote, backslash or non-ASCII to escape), else None."""
+    values = [str(value) for value in values]
+    return values if all(json.dumps(value)[1:-1] == value for value in values) else None
+
+
+def _redacted_json(entry, no_log_values, plain_values):
+    """json.dumps(remove_values(entry, no_log_values)), without walking the entry when no secret can be in it.
+
+    A no_log value that JSON writes as it is appears in the text of any entry holding it; an entry
+    whose text holds none of them is one that remove_values would give back unchanged.
+    """
+    text = json.dumps(entry)
+    if plain_values is not None and not any(value in text for value in plain_values):
+        return text
+    return json.dumps(remove_values(entry, no_log_values))
+
+
 def _write_entries(stream, entries, no_log_values):
+    plain_values = _json_plain(no_log_values)
     stream.write('[')
     for index, entry in enumerate(entries):
         if index:
             stream.write(', ')
-        stream.write(json.dumps(remove_values(entry, no_log_values)))
+        stream.write(_redacted_json(entry, no_log_values, plain_values))
     stream.write(']')
 
 

@@ -25,8 +25,9 @@ class FakeModule(object):
     """What LicenseReport uses of GraphModule; exit_json / fail_json end as AnsibleModule does: the no_log
     values redacted, one JSON text printed, SystemExit."""
 
-    def __init__(self, diff, no_log_values=()):
+    def __init__(self, diff, no_log_values=(), return_unchanged_users=True):
         self._diff = diff
+        self.params = {'return_unchanged_users': return_unchanged_users}
         self.check_mode = False
         self.no_log_values = set(no_log_values)
         self.ends = 0
@@ -54,12 +55,12 @@ def user(upn, *sku_ids):
                                          'error': None} for sku_id in sku_ids]}
 
 
-def finish(capsys, diff, monkeypatch=None, users=None, no_log_values=()):
+def finish(capsys, diff, monkeypatch=None, users=None, no_log_values=(), return_unchanged_users=True):
     items = users or [
         (UserSpec('ana@contoso.com', licenses=(DesiredLicense(E3), DesiredLicense(PHONE))), user('ana@contoso.com', E3)),
         (UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))]
     run = plan_run(items, SKUS, diff=diff)
-    module = FakeModule(diff, no_log_values)
+    module = FakeModule(diff, no_log_values, return_unchanged_users)
     report = LicenseReport(module)
     report.set_plan(run)
     if monkeypatch is not None:
@@ -103,6 +104,47 @@ def test_failed_users_are_written_entry_by_entry_with_the_no_log_values_redacted
     assert code == 1 and printed['failed'] is True and printed['msg'].startswith('1 of 2 users failed')
     assert [entry['user'] for entry in printed['users']] == ['gone@********', 'bo@********']
     assert secret not in json.dumps(printed) and printed['summary']['failed'] == 1
+
+
+@pytest.mark.parametrize('secret', ['b\u00f8', 'a"b', 'x\\y'])
+def test_a_no_log_value_that_json_escapes_is_redacted_too(capsys, secret):
+    """The entry's JSON text would not show such a value as it is: the entry is walked, as Ansible would."""
+    upn = 'ana%s@contoso.com' % secret
+    printed, _run, _code = finish(capsys, diff=False, no_log_values=[secret],
+                                  users=[(UserSpec(upn, licenses=(DesiredLicense(E3),)), user(upn, E3))])
+    assert printed['users'][0]['user'] == 'ana********@contoso.com'
+    assert secret not in json.dumps(printed, ensure_ascii=False)
+
+
+def test_without_unchanged_users_the_list_keeps_changed_failed_and_warned_users_and_the_summary_counts_all(capsys):
+    missing = (UserSpec('gone@contoso.com', licenses=(DesiredLicense(E3),)), None)
+    same = (UserSpec('bo@contoso.com', licenses=(DesiredLicense(E3),)), user('bo@contoso.com', E3))
+    grows = (UserSpec('ana@contoso.com', licenses=(DesiredLicense(E3), DesiredLicense(PHONE))), user('ana@contoso.com', E3))
+    # Teams Phone held beside E3 and asked again: unchanged, with nothing to say.
+    held = (UserSpec('cy@contoso.com', licenses=(DesiredLicense(PHONE),)), user('cy@contoso.com', E3, PHONE))
+    printed, run, code = finish(capsys, diff=False, users=[missing, same, grows, held], return_unchanged_users=False)
+    assert [(entry['user'], entry['status']) for entry in printed['users']] == [
+        ('gone@contoso.com', 'failed'), ('ana@contoso.com', 'changed')]
+    assert printed['summary'] == dict(total=4, changed=1, unchanged=2, failed=1, not_attempted=0, failed_after_writes=0)
+    assert code == 1 and len(run.users) == 4
+
+
+def test_an_unchanged_user_with_a_warning_is_listed_even_without_unchanged_users(capsys):
+    # Exactly E3 asked, Teams Phone inherited from a group: nothing to write, and a warning that it stays.
+    current = user('bo@contoso.com', E3)
+    current['licenseAssignmentStates'].append({'skuId': PHONE, 'assignedByGroup': 'group-1', 'disabledPlans': [],
+                                               'state': 'Active', 'error': None})
+    run = plan_run([(UserSpec('bo@contoso.com', state='exact', licenses=(DesiredLicense(E3),)), current)], SKUS, diff=False)
+    assert run.users[0].status == 'unchanged' and run.users[0].warnings
+    module = FakeModule(False, return_unchanged_users=False)
+    report = LicenseReport(module)
+    report.set_plan(run)
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        report.finish()
+    printed = json.loads(capsys.readouterr().out)
+    assert [(entry['user'], entry['status']) for entry in printed['users']] == [('bo@contoso.com', 'unchanged')]
+    assert 'MCOEV stays' in printed['users'][0]['warnings'][0]
 
 
 def test_a_runner_that_records_results_itself_gets_the_ordinary_end(capsys):
