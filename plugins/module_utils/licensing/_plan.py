@@ -211,12 +211,40 @@ def _desired_by_sku(licenses):
     return desired
 
 
+class _Memo(object):
+    """Answers computed once per distinct input of a run: every user of a 100,000-user task holds the same
+    few SKUs, so matching plan names user by user would cost seconds. A key holds the id() of an object
+    that the entry keeps, and the entry is used only while that is the very same object."""
+
+    LIMIT = 4096  # distinct inputs before the memo starts again: a long-lived process (tests) stays small
+
+    def __init__(self):
+        self._entries = {}
+
+    def get(self, key, kept, compute):
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not kept:
+            if len(self._entries) >= self.LIMIT:
+                self._entries.clear()
+            entry = self._entries[key] = (kept, compute())
+        return entry[1]
+
+
+_CARRIERS = _Memo()
+_CAPABILITY_SETS = _Memo()
+
+
+def _carrying_plans(sku, names):
+    """((plan id, name), ...) of sku's plans whose name is in ``names`` (an upper-case set), sorted by name."""
+    return _CARRIERS.get((id(sku.plans), names), sku.plans, lambda: tuple(sorted(
+        ((plan_id, name) for plan_id, name in sku.plans.items() if (name or '').upper() in names), key=lambda pair: pair[1])))
+
+
 def _capability_plans(sku, disabled, names):
     """Names of the enabled plans of sku that provide a capability (names: plan-name set)."""
     if sku is None:
         return []
-    return sorted(name for plan_id, name in sku.plans.items()
-                  if plan_id not in (disabled or ()) and (name or '').upper() in names)
+    return [name for plan_id, name in _carrying_plans(sku, names) if plan_id not in (disabled or ())]
 
 
 def _upper_set(names):
@@ -225,7 +253,8 @@ def _upper_set(names):
 
 def _capability_sets(capabilities):
     capabilities = capabilities or DEFAULT_CAPABILITIES
-    return Capabilities(*(_upper_set(names) for names in capabilities))
+    return _CAPABILITY_SETS.get(id(capabilities), capabilities,
+                                lambda: Capabilities(*(_upper_set(names) for names in capabilities)))
 
 
 # ---------------------------------------------------------------- task-level rules
@@ -714,7 +743,7 @@ def _asked_but_not_in_force(plan, names, desired, after_direct, inherited, skus,
     reasons = []
     for sku_id in desired:
         sku = skus.get(sku_id)
-        carrying = sorted(plan_id for plan_id, name in (sku.plans if sku else {}).items() if (name or '').upper() in wanted)
+        carrying = sorted(plan_id for plan_id, _name in _carrying_plans(sku, wanted)) if sku else []
         if not carrying:
             continue
         part = _part_number(sku_id, skus)

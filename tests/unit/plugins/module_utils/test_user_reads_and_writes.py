@@ -3,11 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """teams_license reads and writes against a fake Graph client: requests sent and outcomes per user."""
 
+import time
+
+import pytest
+
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import UserPlan
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
-from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, read_users
+from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, listing_pages, read_users
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import apply_plan
 from ansible_collections.m365.licensing.tests.unit.plugins.module_utils.fake_graph_client import FakeClient
 
@@ -108,13 +112,29 @@ def test_many_users_in_a_small_tenant_are_read_by_one_listing():
 def test_a_listing_that_would_cost_more_than_batches_stops_and_batches_the_rest():
     count = LISTING_THRESHOLD  # batches would cost count / 20 requests: the listing may cost as many pages
     budget = -(-count // 20)
-    pages = [{'value': [graph_user(0)], '@odata.nextLink': 'https://graph/next'} for _page in range(budget + 5)]
+    pages = [{'value': [graph_user(0)], '@odata.nextLink': 'https://graph/next/%d' % page} for page in range(budget + 5)]
     client = FakeClient(pages=pages, answer=lambda request: BatchResponse(200, {}, graph_user(9)))
     references = ['user%d@contoso.com' % number for number in range(count)]
     result = read_users(client, references)
     assert len(client.gets) == budget
     assert len(client.batches[0]) == count - 1  # user0 was met in the listing
     assert result.current('user0@contoso.com')['id'] == 'id-0'
+
+
+def test_the_next_page_is_on_its_way_while_the_caller_reads_one_and_never_past_the_limit():
+    pages = [{'value': [graph_user(page)], '@odata.nextLink': 'https://graph/next/%d' % page} for page in range(6)]
+    client = FakeClient(pages=pages)
+    seen = []
+    for _page in listing_pages(client, {'$top': '999'}, page_limit=4):
+        time.sleep(0.05)  # the caller's work: the next request goes meanwhile
+        seen.append(len(client.gets))
+    assert seen == [2, 3, 4, 4] and len(client.gets) == 4
+
+
+def test_a_repeated_next_link_is_a_graph_error_not_an_endless_listing():
+    pages = [{'value': [graph_user(page)], '@odata.nextLink': 'https://graph/next'} for page in range(3)]
+    with pytest.raises(GraphError, match='repeated @odata.nextLink'):
+        list(listing_pages(FakeClient(pages=pages), {'$top': '999'}))
 
 
 def planned(user_number, add=None, remove=None, usage_location=None):
