@@ -170,7 +170,7 @@ options:
       - Whether RV(users) lists the users that are already right. With V(false) it lists only the users that changed
         (or would, in check mode), failed, were not attempted, or have a warning; RV(summary) still counts everyone.
       - Set it to V(false) for tasks of tens of thousands of users. Ansible copies and checks every value of a
-        result on the controller, and a registered result once more: a list of 100,000 users costs about 10 seconds,
+        result on the controller, and a registered result once more. A list of 100,000 users costs about 10 seconds,
         20 when registered, more than reading and planning them (see "Very large tasks" in C(docs/teams_license.md)).
     type: bool
     default: true

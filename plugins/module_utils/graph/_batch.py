@@ -50,6 +50,11 @@ SUSTAINED_WRITES_PER_SECOND = WRITE_QUOTA / 150.0
 # x-ms-throttle-limit-percentage comes with two decimals: the usage it names may be up to half a
 # hundredth higher, so that much of the quota is not counted as left.
 USAGE_ROUNDING = 0.005
+# The header names no limit: it is the most used of those the request touched (graph-facts 5.2).
+# Read as this app's write quota in this tenant only once this run has itself sent a fifth of that
+# quota: before that, a high usage is more likely another limit (reads, the tenant's writes by
+# other apps, the app's writes in other tenants), and pacing on it would waste the burst.
+OWN_WRITES_BEFORE_USAGE = WRITE_QUOTA // 5
 # Added to each paced send, never to the schedule: it absorbs the client's sleep and thread jitter
 # without slowing the pace (a margin on the rate would cost its share of every paced second).
 PACING_SLACK_SECONDS = 0.01
@@ -179,9 +184,11 @@ class Pacer(object):
         `ticket` is what wait_turn returned for the envelope that carried the answer: the writes
         sent after it are not in the usage yet. Once pacing, the schedule (and every later 429)
         rules, and the header is not needed: a bucket kept near empty reports about 1.00 anyway.
+        Before this run has sent OWN_WRITES_BEFORE_USAGE writes the header is not taken as the
+        write quota's, and the first write 429 starts the pace instead.
         """
         with self._lock:
-            if self._next_write_slot is not None:
+            if self._next_write_slot is not None or ticket < OWN_WRITES_BEFORE_USAGE:
                 return
             left = (1.0 - usage - USAGE_ROUNDING) * WRITE_QUOTA - (self._writes_sent - ticket)
             # The schedule starts `left` writes in the past: those go at once, the next ones at the pace.

@@ -5,7 +5,8 @@
 
 import threading
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import PACING_SLACK_SECONDS, SUSTAINED_WRITES_PER_SECOND, Pacer
+from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import (
+    OWN_WRITES_BEFORE_USAGE, PACING_SLACK_SECONDS, SUSTAINED_WRITES_PER_SECOND, Pacer)
 from ansible_collections.m365.licensing.plugins.module_utils.graph._client import GraphClient
 
 TOKEN = 'token-for-batch-tests'
@@ -174,6 +175,7 @@ def test_the_limit_percentage_header_starts_the_pace_before_any_429():
 def test_the_writes_sent_after_the_measured_envelope_are_not_counted_as_left():
     clock = Clock()
     pacer = Pacer(clock=clock, sleep=clock.sleep, writes_per_second=20.0)
+    pacer.wait_turn(OWN_WRITES_BEFORE_USAGE - 20)  # the burst so far
     first = pacer.wait_turn(20)
     pacer.wait_turn(20)
     pacer.wait_turn(20)                       # two envelopes sent after the measured one
@@ -184,6 +186,17 @@ def test_the_writes_sent_after_the_measured_envelope_are_not_counted_as_left():
     pacer.write_usage(0.80, first)            # once pacing, the schedule rules
     pacer.wait_turn(20)
     assert abs(clock.elapsed - (1.75 + PACING_SLACK_SECONDS)) < 1e-9
+
+
+def test_a_high_usage_before_the_run_wrote_much_is_not_taken_for_its_write_quota():
+    """Reads, other apps in the tenant or this app in other tenants can fill a limit: the first 429 decides then."""
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, writes_per_second=20.0)
+    ticket = pacer.wait_turn(20)
+    pacer.write_usage(0.95, ticket)
+    assert not pacer.pacing
+    pacer.wait_turn(20)
+    assert clock.elapsed == 0.0  # the burst goes on at full speed
 
 
 def test_a_limit_percentage_that_is_not_graphs_shape_is_ignored():
