@@ -88,3 +88,33 @@ def self_signed_certificate(common_name='m365-licensing-automation'):
                    .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
                    .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
     return key, certificate
+
+
+def emulator_writes(emulator):
+    """Write requests the emulator has answered so far (its own counter, not the module's claim)."""
+    return emulator.stats()['writes']
+
+
+def converge(run_playbook, emulator, extra, playbook, task):
+    """check -> apply -> check (no change) -> apply (no change, no write); returns the apply's and the preview's results.
+
+    Asserts on the emulator's write counter at every step: the preview writes nothing, the apply
+    writes, and neither re-run writes.
+    """
+    start = emulator_writes(emulator)
+    preview = run_playbook(playbook, extra, check=True, diff=True)
+    assert preview.rc == 0, preview
+    assert preview.task(task)['status'] == 'changed'
+    assert emulator_writes(emulator) == start, 'check mode wrote to the tenant'
+    applied = run_playbook(playbook, extra)
+    assert applied.rc == 0, applied
+    assert applied.task(task)['status'] == 'changed'
+    after_apply = emulator_writes(emulator)
+    assert after_apply > start
+    again_check = run_playbook(playbook, extra, check=True)
+    assert again_check.rc == 0 and again_check.task(task)['status'] == 'ok', again_check
+    again = run_playbook(playbook, extra)
+    assert again.rc == 0 and again.task(task)['status'] == 'ok', again
+    assert again.task(task)['result']['requests']['writes'] == 0
+    assert emulator_writes(emulator) == after_apply, 'the second run wrote to the tenant'
+    return applied.task(task)['result'], preview.task(task)['result']

@@ -14,6 +14,8 @@ import time
 import pytest
 
 from playbook_harness import REPO_ROOT, connection_vars
+from playbook_harness import converge as harness_converge
+from playbook_harness import emulator_writes as writes
 
 pytestmark = pytest.mark.integration
 
@@ -49,31 +51,8 @@ def consumed(emulator, part_number):
     return next(sku['consumedUnits'] for sku in emulator.state()['skus'] if sku['skuPartNumber'] == part_number)
 
 
-def writes(emulator):
-    return emulator.stats()['writes']
-
-
 def converge(run_playbook, emulator, extra, playbook='teams_license.yml', task_name='Licences'):
-    """check -> apply -> check -> apply; returns the first apply's and the preview's task results."""
-    start = writes(emulator)
-    preview = run_playbook(playbook, extra, check=True, diff=True)
-    assert preview.rc == 0, preview
-    assert preview.task(task_name)['status'] == 'changed'
-    assert writes(emulator) == start, 'check mode wrote to the tenant'
-    applied = run_playbook(playbook, extra)
-    assert applied.rc == 0, applied
-    assert applied.task(task_name)['status'] == 'changed'
-    after_apply = writes(emulator)
-    assert after_apply > start
-    again_check = run_playbook(playbook, extra, check=True)
-    assert again_check.rc == 0, again_check
-    assert again_check.task(task_name)['status'] == 'ok'
-    again = run_playbook(playbook, extra)
-    assert again.rc == 0, again
-    assert again.task(task_name)['status'] == 'ok'
-    assert again.task(task_name)['result']['requests']['writes'] == 0
-    assert writes(emulator) == after_apply, 'the second run wrote to the tenant'
-    return applied.task(task_name)['result'], preview.task(task_name)['result']
+    return harness_converge(run_playbook, emulator, extra, playbook, task_name)
 
 
 def scenario(emulator, **options):

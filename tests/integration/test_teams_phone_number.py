@@ -9,6 +9,8 @@ import os
 import pytest
 
 from playbook_harness import REPO_ROOT, connection_vars
+from playbook_harness import converge as harness_converge
+from playbook_harness import emulator_writes as writes
 
 pytestmark = pytest.mark.integration
 
@@ -32,10 +34,6 @@ def holder(emulator, number):
     return found[0]['assignmentTargetId'] if found else 'deleted'
 
 
-def writes(emulator):
-    return emulator.stats()['writes']
-
-
 def telephony(emulator, **options):
     extra = connection_vars(emulator, *TELEPHONY_APP)
     extra.update(options)
@@ -47,24 +45,10 @@ def results_by_user(run):
 
 
 def converge(run_playbook, emulator, extra, playbook='teams_phone_number.yml', task=TASK):
-    start = writes(emulator)
-    preview = run_playbook(playbook, extra, check=True, diff=True)
-    assert preview.rc == 0, preview
-    assert preview.task(task)['status'] == 'changed'
-    assert writes(emulator) == start, 'check mode wrote to the tenant'
-    applied = run_playbook(playbook, extra)
-    assert applied.rc == 0, applied
-    assert applied.task(task)['status'] == 'changed'
-    assert results_by_user(preview)[0][:2] == results_by_user(applied)[0][:2]
-    after_apply = writes(emulator)
-    assert after_apply > start
-    again_check = run_playbook(playbook, extra, check=True)
-    assert again_check.rc == 0 and again_check.task(task)['status'] == 'ok', again_check
-    again = run_playbook(playbook, extra)
-    assert again.rc == 0 and again.task(task)['status'] == 'ok', again
-    assert again.task(task)['result']['requests']['writes'] == 0
-    assert writes(emulator) == after_apply, 'the second run wrote to the tenant'
-    return applied.task(task)['result'], preview.task(task)['result']
+    applied, preview = harness_converge(run_playbook, emulator, extra, playbook, task)
+    # The preview names the user and the number (the one picked for auto) that the real run took.
+    assert (preview['users'][0]['user'], preview['users'][0]['number']) == (applied['users'][0]['user'], applied['users'][0]['number'])
+    return applied, preview
 
 
 def test_calling_plan_direct_routing_and_auto_numbers_converge(run_playbook, fresh_emulator):
