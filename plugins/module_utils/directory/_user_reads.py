@@ -21,11 +21,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import header
-from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT, page_values
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BATCH_LIMIT, iter_pages, page_values
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.graph._shapes import user_problem
 
@@ -135,38 +134,16 @@ def read_users(client, references, select=USER_SELECT):
     return result
 
 
-def listing_pages(client, params, page_limit=None):
-    """Yield the pages of GET /users (params: the first page's query), at most page_limit of them.
-
-    While the caller works on one page, the next is already on its way: a listing is a chain of
-    @odata.nextLink round trips that cannot run side by side, so the caller's work is what can
-    hide behind them (about 10 ms a page of 999 users, next to a round trip of 100 ms or more).
-    At most two pages are held at a time.
-    """
-    with ThreadPoolExecutor(max_workers=1) as fetcher:
-        pending, fetched, seen = fetcher.submit(client.get, '/users', params=params), 1, set()
-        while pending is not None:
-            page = pending.result() or {}
-            url, pending = page.get('@odata.nextLink'), None
-            if url and (page_limit is None or fetched < page_limit):
-                if not isinstance(url, str) or url in seen:
-                    raise GraphError('Graph returned a bad or repeated @odata.nextLink for GET /users: %r' % (url,),
-                                     code='MalformedResponse')
-                seen.add(url)
-                pending, fetched = fetcher.submit(client.get, url), fetched + 1
-            yield page
-
-
 def iter_user_pages(client, select=USER_SELECT, user_filter=None):
     """Yield the users of GET /users page by page ($top=999), optionally $filter-ed on the server.
 
-    At most two pages are held at a time, so a caller that streams pages keeps memory flat at tenant scale.
+    At most two pages are held at a time (iter_pages), so a caller that streams pages keeps memory flat at tenant scale.
     """
     params = {'$select': select, '$top': str(LISTING_PAGE_SIZE)}
     if user_filter:
         params['$filter'] = user_filter
-    for page in listing_pages(client, params):
-        yield page.get('value') or []
+    for page in iter_pages(client, '/users', params):
+        yield (page or {}).get('value') or []
 
 
 def _lower(value):
@@ -178,7 +155,7 @@ def _lower(value):
 def _read_by_listing(client, wanted, result, select=USER_SELECT):
     page_budget = -(-len(wanted) // BATCH_LIMIT)
     url = None
-    for page in listing_pages(client, {'$select': select, '$top': str(LISTING_PAGE_SIZE)}, page_budget):
+    for page in iter_pages(client, '/users', {'$select': select, '$top': str(LISTING_PAGE_SIZE)}, page_budget):
         result.listing_pages += 1
         # A page without its list is an error, never "nobody matched" (issue 15, class 5).
         for user in page_values(page, '/users'):

@@ -32,6 +32,7 @@ import random
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.m365.licensing.plugins.module_utils.graph._batch import (
     BATCH_LIMIT, RETRYABLE_STATUSES, BatchRun, Pacer, Stop, describe_request)
@@ -239,6 +240,31 @@ def page_values(page, path):
             raise GraphError('malformed answer to %s: a %s without %s: %s' % (what, kind, problem, _trim(json.dumps(value))),
                              code='MalformedResponse')
     return values
+
+
+def iter_pages(client, path, params=None, page_limit=None):
+    """Yield the pages of a collection in order, following @odata.nextLink, at most page_limit of them.
+
+    While the caller works on one page, the next is already on its way: a listing is a chain of
+    round trips that cannot run side by side, so the caller's work is what can hide behind them
+    (about 10 ms for a page of 999 users, next to a round trip of 100 ms or more). At most two
+    pages are held; a collection of one page is read without the extra thread.
+    """
+    page, fetched, seen = client.get(path, params=params), 1, set()
+    with ThreadPoolExecutor(max_workers=1) as fetcher:  # its thread starts with the first submit
+        while True:
+            next_link = page.get('@odata.nextLink') if isinstance(page, dict) else None
+            pending = None
+            if next_link and (page_limit is None or fetched < page_limit):
+                if not isinstance(next_link, str) or next_link in seen:
+                    raise GraphError('Graph returned a bad or repeated @odata.nextLink for %s: %r'
+                                     % (describe_request('GET', path), next_link), code='MalformedResponse')
+                seen.add(next_link)
+                pending, fetched = fetcher.submit(client.get, next_link), fetched + 1
+            yield page
+            if pending is None:
+                return
+            page = pending.result()
 
 
 class BatchResponse(collections.namedtuple('BatchResponse', ['status', 'headers', 'body', 'envelope_error'])):
@@ -569,17 +595,9 @@ class GraphClient:
     def get_paged(self, path, params=None):
         """Every item of a collection, following @odata.nextLink; every page's shape is checked."""
         values = []
-        page = self.get(path, params=params)
-        seen = set()
-        while True:
+        for page in iter_pages(self, path, params):
             values.extend(self._page_values(page, path))
-            next_link = page.get('@odata.nextLink')
-            if not next_link:
-                return values
-            if not isinstance(next_link, str) or next_link in seen:
-                raise GraphError('Graph returned a bad or repeated @odata.nextLink for %s: %r' % (describe_request('GET', path), next_link))
-            seen.add(next_link)
-            page = self.get(next_link)
+        return values
 
     @staticmethod
     def _page_values(page, path):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A fake GraphClient for the unit tests of the reads and writes: records what is sent, answers from the test."""
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse, iter_pages
 
 
 class FakeClient(object):
@@ -27,9 +27,5 @@ class FakeClient(object):
         return page
 
     def get_paged(self, url, params=None):
-        values, page = [], self.get(url, params)
-        while True:
-            values.extend(page.get('value') or [])
-            if not page.get('@odata.nextLink'):
-                return values
-            page = self.get(page['@odata.nextLink'])
+        # The client's own paging (nextLink chain, repeated links refused), over this fake's get.
+        return [value for page in iter_pages(self, url, params) for value in page.get('value') or []]

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse
+from ansible_collections.m365.licensing.plugins.module_utils.graph._client import BatchResponse, iter_pages
 from ansible_collections.m365.licensing.plugins.module_utils.graph._errors import GraphError
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import UserPlan
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._writes import apply_plans, wait_for_provisioning
-from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, listing_pages, read_users
+from ansible_collections.m365.licensing.plugins.module_utils.directory._user_reads import LISTING_THRESHOLD, read_users
 from ansible_collections.m365.licensing.plugins.module_utils.licensing._plan import apply_plan
 from ansible_collections.m365.licensing.tests.unit.plugins.module_utils.fake_graph_client import FakeClient
 
@@ -125,7 +125,7 @@ def test_the_next_page_is_on_its_way_while_the_caller_reads_one_and_never_past_t
     pages = [{'value': [graph_user(page)], '@odata.nextLink': 'https://graph/next/%d' % page} for page in range(6)]
     client = FakeClient(pages=pages)
     seen = []
-    for _page in listing_pages(client, {'$top': '999'}, page_limit=4):
+    for _page in iter_pages(client, '/users', {'$top': '999'}, page_limit=4):
         time.sleep(0.05)  # the caller's work: the next request goes meanwhile
         seen.append(len(client.gets))
     assert seen == [2, 3, 4, 4] and len(client.gets) == 4
@@ -134,7 +134,7 @@ def test_the_next_page_is_on_its_way_while_the_caller_reads_one_and_never_past_t
 def test_a_repeated_next_link_is_a_graph_error_not_an_endless_listing():
     pages = [{'value': [graph_user(page)], '@odata.nextLink': 'https://graph/next'} for page in range(3)]
     with pytest.raises(GraphError, match='repeated @odata.nextLink'):
-        list(listing_pages(FakeClient(pages=pages), {'$top': '999'}))
+        list(iter_pages(FakeClient(pages=pages), '/users', {'$top': '999'}))
 
 
 def planned(user_number, add=None, remove=None, usage_location=None):
